@@ -1,0 +1,237 @@
+package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/zego-otel/zegoreceiver/internal/metadata"
+)
+
+const (
+	defaultEndpoint           = "https://analytics-api.zego.im"
+	defaultCollectionInterval = 3 * time.Minute
+	defaultInitialDelay       = time.Second
+	defaultTimeout            = 30 * time.Second
+	defaultDataDelay          = 3 * time.Minute
+	defaultInitialLookback    = 3 * time.Minute
+	defaultQuotaPerMinute     = 3
+	defaultQuotaPerDay        = 480
+
+	// retention is how far back ZEGO keeps realtime usage.
+	retention = 2 * time.Hour
+)
+
+var (
+	errMissingAppID        = errors.New("app_id is required: the numeric App ID from the ZEGO console")
+	errMissingServerSecret = errors.New("server_secret is required: the ServerSecret from the ZEGO console, e.g. server_secret: ${env:ZEGO_SERVER_SECRET}")
+	errInvalidEndpoint     = errors.New("endpoint must be an http:// or https:// URL with a host")
+	errNoMetricEnabled     = errors.New("metrics: every metric is disabled, so the receiver would call the API for nothing; enable at least one")
+	errUnknownMetric       = errors.New("metrics: unknown metric")
+	errQuotaTooLow         = errors.New("quota values must be at least 1")
+	errIntervalOverQuota   = errors.New("collection_interval exceeds the quota")
+	errNegativeDuration    = errors.New("must not be negative")
+	errLookbackOutOfRange  = errors.New("initial_lookback must be between 0 and 2h0m0s, ZEGO's retention")
+	errNonPositive         = errors.New("must be positive")
+)
+
+// QuotaConfig is the call quota ZEGO grants the AppID. The receiver never
+// exceeds it; lower it to leave headroom for other callers of the same AppID.
+type QuotaConfig struct {
+	PerMinute int `mapstructure:"per_minute"`
+	PerDay    int `mapstructure:"per_day"`
+}
+
+// Config is the zego receiver's configuration.
+type Config struct {
+	// ClientConfig carries endpoint, timeout (per request), tls, proxy_url,
+	// headers and every other Collector HTTP-client key.
+	confighttp.ClientConfig `mapstructure:",squash"`
+
+	// CollectionInterval is the time between polls.
+	CollectionInterval time.Duration `mapstructure:"collection_interval"`
+	// InitialDelay is the time between Start and the first poll.
+	InitialDelay time.Duration `mapstructure:"initial_delay"`
+
+	AppID        uint32              `mapstructure:"app_id"`
+	ServerSecret configopaque.String `mapstructure:"server_secret"`
+	// IsTest, when set, is sent as IsTest: projects created on or before
+	// 2021-11-16 default to the test environment without it.
+	IsTest *bool `mapstructure:"is_test"`
+
+	// DataDelay is ZEGO's publication delay: the newest point asked for is now - DataDelay.
+	DataDelay time.Duration `mapstructure:"data_delay"`
+	// InitialLookback is how far before now - DataDelay the first poll starts when
+	// there is no checkpoint.
+	InitialLookback time.Duration `mapstructure:"initial_lookback"`
+
+	Quota QuotaConfig `mapstructure:"quota"`
+
+	// StorageID names a storage extension that keeps the cursor and the quota
+	// ledger across restarts.
+	StorageID *component.ID `mapstructure:"storage"`
+
+	metadata.MetricsBuilderConfig `mapstructure:",squash"`
+
+	// unknownMetrics are names under metrics: that this receiver does not
+	// emit, kept so Validate can report them with every other problem.
+	unknownMetrics []string
+}
+
+var (
+	_ component.Config    = (*Config)(nil)
+	_ confmap.Unmarshaler = (*Config)(nil)
+)
+
+func createDefaultConfig() component.Config {
+	client := confighttp.NewDefaultClientConfig()
+	client.Endpoint = defaultEndpoint
+	client.Timeout = defaultTimeout
+	return &Config{
+		ClientConfig:         client,
+		CollectionInterval:   defaultCollectionInterval,
+		InitialDelay:         defaultInitialDelay,
+		DataDelay:            defaultDataDelay,
+		InitialLookback:      defaultInitialLookback,
+		Quota:                QuotaConfig{PerMinute: defaultQuotaPerMinute, PerDay: defaultQuotaPerDay},
+		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
+	}
+}
+
+// Unmarshal takes unknown metric names out of the config before decoding, so
+// that a typo is reported by Validate next to every other problem instead of
+// stopping the decoder at the first one.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	if metrics, ok := conf.Get("metrics").(map[string]any); ok {
+		known := metricNames()
+		for name := range metrics {
+			if !slices.Contains(known, name) {
+				cfg.unknownMetrics = append(cfg.unknownMetrics, name)
+				conf.Delete("metrics" + confmap.KeyDelimiter + name)
+			}
+		}
+		sort.Strings(cfg.unknownMetrics)
+	}
+	return conf.Unmarshal(cfg)
+}
+
+// Validate reports every problem at once, each naming the key, the value and the limit.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.AppID == 0 {
+		errs = append(errs, errMissingAppID)
+	}
+	if cfg.ServerSecret == "" {
+		errs = append(errs, errMissingServerSecret)
+	}
+	if u, err := url.Parse(cfg.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%w, got %q", errInvalidEndpoint, cfg.Endpoint))
+	}
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout %v: %w", cfg.Timeout, errNonPositive))
+	}
+	if cfg.InitialDelay < 0 {
+		errs = append(errs, fmt.Errorf("initial_delay %v: %w", cfg.InitialDelay, errNegativeDuration))
+	}
+	if cfg.DataDelay < 0 {
+		errs = append(errs, fmt.Errorf("data_delay %v: %w", cfg.DataDelay, errNegativeDuration))
+	}
+	if cfg.InitialLookback < 0 || cfg.InitialLookback > retention {
+		errs = append(errs, fmt.Errorf("%w, got %v", errLookbackOutOfRange, cfg.InitialLookback))
+	}
+	errs = append(errs, cfg.validateQuota()...)
+	errs = append(errs, cfg.validateMetrics()...)
+	return errors.Join(errs...)
+}
+
+func (cfg *Config) validateQuota() []error {
+	var errs []error
+	if cfg.Quota.PerMinute < 1 {
+		errs = append(errs, fmt.Errorf("quota.per_minute %d: %w", cfg.Quota.PerMinute, errQuotaTooLow))
+	}
+	if cfg.Quota.PerDay < 1 {
+		errs = append(errs, fmt.Errorf("quota.per_day %d: %w", cfg.Quota.PerDay, errQuotaTooLow))
+	}
+	if cfg.CollectionInterval <= 0 {
+		return append(errs, fmt.Errorf("collection_interval %v: %w", cfg.CollectionInterval, errNonPositive))
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	check := func(window time.Duration, limit int, key, per string) {
+		calls := int64(window / cfg.CollectionInterval)
+		if calls > int64(limit) {
+			least := ceilDiv(window, time.Duration(limit))
+			errs = append(errs, fmt.Errorf("%w: collection_interval %v would make %d calls a %s, %s is %d: use %v or more",
+				errIntervalOverQuota, cfg.CollectionInterval, calls, per, key, limit, least))
+		}
+	}
+	check(time.Minute, cfg.Quota.PerMinute, "quota.per_minute", "minute")
+	check(24*time.Hour, cfg.Quota.PerDay, "quota.per_day", "day")
+	return errs
+}
+
+func (cfg *Config) validateMetrics() []error {
+	var errs []error
+	known := metricNames()
+	for _, name := range cfg.unknownMetrics {
+		hint := ""
+		if guess := closestName(name, known); guess != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", guess)
+		}
+		errs = append(errs, fmt.Errorf("%w %q%s; known metrics: %s", errUnknownMetric, name, hint, strings.Join(known, ", ")))
+	}
+	if len(enabledMetrics(cfg.MetricsBuilderConfig)) == 0 {
+		errs = append(errs, errNoMetricEnabled)
+	}
+	return errs
+}
+
+func ceilDiv(d, n time.Duration) time.Duration {
+	q := d / n
+	if q*n < d {
+		q++
+	}
+	// Round up to whole seconds so the advice reads well.
+	return ((q + time.Second - 1) / time.Second) * time.Second
+}
+
+// closestName suggests the known name a typo most likely meant, by edit distance.
+func closestName(name string, known []string) string {
+	best, bestDist := "", len(name)/2+1
+	for _, k := range known {
+		if d := editDistance(name, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerates internal/metadata, documentation.md, the generated tests and README's status block
+# from metadata.yaml. mdatagen names the root package after the folder that holds metadata.yaml,
+# and a clone may live in a folder of any name, so it is run through a link named zegoreceiver.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ln -s "$root" "$tmp/zegoreceiver"
+cd "$root"
+go tool mdatagen "$tmp/zegoreceiver/metadata.yaml"

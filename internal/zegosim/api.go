@@ -151,11 +151,12 @@ func (s *Server) gather(appID uint32, q query, nowMs int64) ([]series, int) {
 	return out, len(times) * len(q.metrics)
 }
 
-// respond writes a JSON answer (always HTTP 200, as ZEGO does) and records it.
+// respond records a JSON answer and writes it (always HTTP 200, as ZEGO
+// does). Recording first means Stats never lags what a client has seen.
 func (s *Server) respond(c *call, a answer) {
 	body := s.encode(a, c.appID, c.rid)
-	writeJSON(c.w, http.StatusOK, body)
 	s.finish(c, a.code, a.points, a.msg)
+	writeJSON(c.w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -34,28 +34,28 @@ func (s *Server) applyFault(c *call, f Fault) bool {
 	case FaultClockSkew:
 		s.respond(c, answer{code: CodeSignatureExpired, msg: "signature expired"})
 	case FaultHTTP500HTML:
+		s.finish(c, CodeHTTPFault, 0, "HTTP 502 HTML page")
 		c.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		c.w.WriteHeader(http.StatusBadGateway)
 		_, _ = c.w.Write([]byte(badGatewayPage))
-		s.finish(c, CodeHTTPFault, 0, "HTTP 502 HTML page")
 	case FaultEmpty:
+		s.finish(c, CodeHTTPFault, 0, "empty body")
 		c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		c.w.Header().Set("Content-Length", "0")
 		c.w.WriteHeader(http.StatusOK)
-		s.finish(c, CodeHTTPFault, 0, "empty body")
 	case FaultMalformed:
 		// Starts like JSON so a client sniffing the first byte is not enough.
-		writeJSON(c.w, http.StatusOK, []byte("{Code: 0, Message: success} <- not JSON\n"))
 		s.finish(c, CodeHTTPFault, 0, "malformed body")
+		writeJSON(c.w, http.StatusOK, []byte("{Code: 0, Message: success} <- not JSON\n"))
 	case FaultTruncated:
 		// The real answer (the call was processed), cut in half. The
 		// framing is correct; the JSON is not.
 		body := s.encode(s.answer(c, s.clock()), c.appID, c.rid)
-		writeJSON(c.w, http.StatusOK, body[:len(body)/2])
 		s.finish(c, CodeHTTPFault, 0, "truncated body")
+		writeJSON(c.w, http.StatusOK, body[:len(body)/2])
 	case FaultOversize:
-		s.writeOversize(c)
 		s.finish(c, CodeHTTPFault, 0, "oversize body")
+		s.writeOversize(c)
 	case FaultReset:
 		s.finish(c, CodeHTTPFault, 0, "connection reset")
 		resetConnection(c.w)

@@ -44,8 +44,13 @@ func FuzzLoadConfig(f *testing.F) {
 		if err := conf.Unmarshal(cfg); err != nil {
 			return
 		}
+		// Whatever secret the input had, validation must never quote it.
+		const secret = "fuzz-secret-3e1d9c"
+		if cfg.ServerSecret != "" {
+			cfg.ServerSecret = secret
+		}
 		if err := confmap.Validate(cfg); err != nil {
-			if strings.Contains(err.Error(), string(cfg.ServerSecret)) && len(cfg.ServerSecret) > 3 {
+			if strings.Contains(err.Error(), secret) {
 				t.Fatalf("validation error quotes the server secret: %v", err)
 			}
 			return

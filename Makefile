@@ -1,0 +1,43 @@
+# otelcol-zego: the zego receiver, its collector distribution and the ZEGO simulator.
+# `make run` shows it working; `make test` is what CI runs (.ci/run).
+
+BUILDER_VERSION := v0.165.0
+BUILDER         := .tools/builder
+
+.PHONY: build sim run test generate check-generated lint clean
+
+## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml)
+build: $(BUILDER)
+	mkdir -p _build bin
+	$(BUILDER) --config builder-config.yaml --skip-compilation
+	cd _build/otelcol-zego && go build -trimpath -o ../../bin/otelcol-zego .
+
+$(BUILDER):
+	GOBIN=$(CURDIR)/.tools go install go.opentelemetry.io/collector/cmd/builder@$(BUILDER_VERSION)
+
+## sim: the ZEGO simulator at bin/zegosim
+sim:
+	go build -o bin/zegosim ./cmd/zegosim
+
+## run: the collector against the simulator, or against ZEGO when ZEGO_APP_ID and ZEGO_SERVER_SECRET are set
+run:
+	bash scripts/run.sh
+
+## test: lint, generated code, unit tests and the end-to-end tests
+test:
+	bash scripts/test.sh
+
+## generate: regenerate internal/metadata, documentation.md and the generated tests from metadata.yaml
+generate:
+	bash scripts/mdatagen.sh
+
+## check-generated: fail if the generated files differ from what metadata.yaml generates
+check-generated:
+	bash scripts/check-generated.sh
+
+## lint: gofmt and go vet
+lint:
+	bash scripts/lint.sh
+
+clean:
+	rm -rf bin _build .tools

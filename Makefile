@@ -4,7 +4,7 @@
 BUILDER_VERSION := v0.165.0
 BUILDER         := .tools/builder
 
-.PHONY: build sim run test generate check-generated lint clean
+.PHONY: build sim run test generate check-generated lint fuzz clean
 
 ## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml)
 build: $(BUILDER)
@@ -38,6 +38,10 @@ check-generated:
 ## lint: gofmt and go vet
 lint:
 	bash scripts/lint.sh
+
+## fuzz: fuzz the answer decoder and the config loader, FUZZTIME each (default 2m)
+fuzz:
+	bash scripts/fuzz.sh
 
 clean:
 	rm -rf bin _build .tools

@@ -4,7 +4,7 @@
 BUILDER_VERSION := v0.165.0
 BUILDER         := .tools/builder
 
-.PHONY: build sim run test generate check-generated lint fuzz clean
+.PHONY: build sim run test generate check-generated lint fuzz prometheus clean
 
 ## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml)
 build: $(BUILDER)
@@ -38,6 +38,10 @@ check-generated:
 ## lint: gofmt and go vet
 lint:
 	bash scripts/lint.sh
+
+## prometheus: install Debian's prometheus for the end-to-end tests if it is missing (needs root)
+prometheus:
+	bash scripts/ensure-prometheus.sh
 
 ## fuzz: fuzz the answer decoder and the config loader, FUZZTIME each (default 2m)
 fuzz:

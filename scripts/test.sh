@@ -14,6 +14,8 @@ step "unit tests"
 go test -race -count=1 ./...
 step "build the distribution"
 make --no-print-directory build
+step "prometheus for the end-to-end tests"
+bash scripts/ensure-prometheus.sh
 step "end-to-end tests"
 go test -tags e2e -count=1 -timeout 40m ./e2e/...
 step "all tests passed"

@@ -1,0 +1,220 @@
+package zegoreceiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+)
+
+const dashboardPath = "examples/grafana/zego-realtime.json"
+
+// promNamesFromMetadata returns the names Prometheus stores the receiver's metrics under,
+// derived from metadata.yaml as the prometheus_remote_write (and prometheus) exporter derives
+// them: dots become underscores; a unit in braces ({user}) is an annotation and adds no suffix;
+// a gauge gets no _total. A metric for which that rule would not hold fails the test, so the
+// rule cannot silently go stale. It also returns the label of the app id resource attribute.
+func promNamesFromMetadata(t *testing.T) (names []string, appLabel string) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf("metadata.yaml")
+	require.NoError(t, err)
+	metrics, err := cm.Sub("metrics")
+	require.NoError(t, err)
+	annotation := regexp.MustCompile(`^\{[^{}]*\}$`)
+	for name, def := range metrics.ToStringMap() {
+		fields, ok := def.(map[string]any)
+		require.True(t, ok, "metadata.yaml: metrics::%s is not a map", name)
+		unit, _ := fields["unit"].(string)
+		_, gauge := fields["gauge"]
+		if !annotation.MatchString(unit) || !gauge {
+			t.Errorf("metadata.yaml: %s (unit %q, gauge %v): Prometheus adds a unit or _total suffix to it; extend promNamesFromMetadata", name, unit, gauge)
+		}
+		names = append(names, strings.ReplaceAll(name, ".", "_"))
+	}
+	slices.Sort(names)
+	resource, err := cm.Sub("resource_attributes")
+	require.NoError(t, err)
+	_, ok := resource.ToStringMap()["zego.app_id"]
+	require.True(t, ok, "metadata.yaml has no resource attribute zego.app_id")
+	return names, "zego_app_id"
+}
+
+type dashboardTarget struct {
+	RefID string `json:"refId"`
+	Expr  string `json:"expr"`
+}
+
+type dashboardPanel struct {
+	ID         int               `json:"id"`
+	Type       string            `json:"type"`
+	Title      string            `json:"title"`
+	Datasource map[string]string `json:"datasource"`
+	Targets    []dashboardTarget `json:"targets"`
+	Panels     []dashboardPanel  `json:"panels"` // a row's panels
+}
+
+type dashboard struct {
+	Title         string           `json:"title"`
+	UID           string           `json:"uid"`
+	SchemaVersion int              `json:"schemaVersion"`
+	Panels        []dashboardPanel `json:"panels"`
+	Templating    struct {
+		List []struct {
+			Name       string            `json:"name"`
+			Type       string            `json:"type"`
+			Query      any               `json:"query"`
+			Definition string            `json:"definition"`
+			Datasource map[string]string `json:"datasource"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+var (
+	promRange    = regexp.MustCompile(`\[[^\]]*\]`)                             // [15m], [$__interval]
+	promGrouping = regexp.MustCompile(`\b(by|without|on|ignoring)\s*\([^)]*\)`) // label lists
+	// A brace block on its own, or an identifier with what follows it: "(" for a function, a
+	// brace block for a selector.
+	promToken = regexp.MustCompile(`\{[^{}]*\}|([A-Za-z_:][A-Za-z0-9_:]*)\s*(\(|\{[^{}]*\})?`)
+)
+
+// dashboardSelectors returns each metric selector of a PromQL expression: the metric name and
+// its label matchers ("" when it has none). Written for the dashboard's plain queries (functions,
+// aggregations, range selectors), not for all of PromQL.
+func dashboardSelectors(expr string) (names, matchers []string) {
+	e := promRange.ReplaceAllString(expr, "")
+	e = promGrouping.ReplaceAllString(e, "")
+	for _, m := range promToken.FindAllStringSubmatch(e, -1) {
+		if m[1] == "" || m[2] == "(" {
+			continue // a lone brace block, or a function or aggregation
+		}
+		names = append(names, m[1])
+		matchers = append(matchers, m[2])
+	}
+	return names, matchers
+}
+
+// TestGrafanaDashboard checks examples/grafana/zego-realtime.json: it parses; every panel
+// queries the templated Prometheus data source; every metric a query names is one the receiver
+// emits, under Prometheus' naming (see promNamesFromMetadata), and is filtered by the app_id
+// variable; the app_id variable lists the app id label of one of those metrics; each of the six
+// metrics has a time series panel.
+func TestGrafanaDashboard(t *testing.T) {
+	emitted, appLabel := promNamesFromMetadata(t)
+	require.Len(t, emitted, 6)
+
+	raw, err := os.ReadFile(filepath.FromSlash(dashboardPath))
+	require.NoError(t, err)
+	var d dashboard
+	require.NoError(t, json.Unmarshal(raw, &d), "%s is not valid JSON", dashboardPath)
+	assert.NotEmpty(t, d.Title)
+	assert.NotEmpty(t, d.UID)
+	assert.GreaterOrEqual(t, d.SchemaVersion, 36, "schemaVersion")
+
+	// Variables: a Prometheus data source, and app_id from the app id label.
+	vars := map[string]int{}
+	for i, v := range d.Templating.List {
+		vars[v.Name] = i
+	}
+	require.Contains(t, vars, "datasource", "no datasource variable")
+	ds := d.Templating.List[vars["datasource"]]
+	assert.Equal(t, "datasource", ds.Type)
+	assert.Equal(t, "prometheus", ds.Query)
+	require.Contains(t, vars, "app_id", "no app_id variable")
+	app := d.Templating.List[vars["app_id"]]
+	assert.Equal(t, "query", app.Type)
+	assert.Equal(t, "${datasource}", app.Datasource["uid"])
+	labelValues := regexp.MustCompile(`^label_values\(\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$`)
+	queries := []string{app.Definition}
+	if q, ok := app.Query.(map[string]any); ok {
+		queries = append(queries, fmt.Sprint(q["query"]))
+	} else {
+		queries = append(queries, fmt.Sprint(app.Query))
+	}
+	for _, q := range queries {
+		m := labelValues.FindStringSubmatch(q)
+		if assert.NotNil(t, m, "app_id variable query %q is not label_values(metric, label)", q) {
+			assert.Contains(t, emitted, m[1], "app_id variable query %q", q)
+			assert.Equal(t, appLabel, m[2], "app_id variable query %q", q)
+		}
+	}
+
+	// Panels.
+	appFilter := regexp.MustCompile(`\b` + appLabel + `\s*=~?\s*"\$(app_id|\{app_id\})"`)
+	var panels []dashboardPanel
+	var walk func([]dashboardPanel)
+	walk = func(ps []dashboardPanel) {
+		for _, p := range ps {
+			if p.Type == "row" {
+				walk(p.Panels)
+				continue
+			}
+			panels = append(panels, p)
+		}
+	}
+	walk(d.Panels)
+	require.NotEmpty(t, panels)
+
+	ids := map[int]bool{}
+	graphed := map[string]bool{}
+	used := map[string]bool{}
+	for _, p := range panels {
+		assert.False(t, ids[p.ID], "panel id %d used twice", p.ID)
+		ids[p.ID] = true
+		assert.Equal(t, "${datasource}", p.Datasource["uid"], "panel %q: data source", p.Title)
+		assert.Equal(t, "prometheus", p.Datasource["type"], "panel %q: data source type", p.Title)
+		if !assert.NotEmpty(t, p.Targets, "panel %q has no query", p.Title) {
+			continue
+		}
+		for _, target := range p.Targets {
+			where := fmt.Sprintf("panel %q, query %s: %s", p.Title, target.RefID, target.Expr)
+			names, matchers := dashboardSelectors(target.Expr)
+			if !assert.NotEmpty(t, names, "%s: names no metric", where) {
+				continue
+			}
+			for i, name := range names {
+				assert.Contains(t, emitted, name, "%s: %s is not a metric the receiver emits (under Prometheus' naming)", where, name)
+				assert.Regexp(t, appFilter, matchers[i], "%s: the selector of %s does not filter by the app_id variable", where, name)
+				used[name] = true
+				if p.Type == "timeseries" {
+					graphed[name] = true
+				}
+			}
+		}
+	}
+	for _, name := range emitted {
+		assert.True(t, graphed[name], "no time series panel shows %s", name)
+	}
+	t.Logf("%d panels; metrics queried: %v", len(panels), slices.Sorted(maps.Keys(used)))
+}
+
+// TestDashboardSelectors pins down how the dashboard test reads PromQL, so that a query it
+// misreads cannot pass unnoticed.
+func TestDashboardSelectors(t *testing.T) {
+	for _, tc := range []struct {
+		expr     string
+		names    []string
+		matchers []string
+	}{
+		{`zego_realtime_online_user`, []string{"zego_realtime_online_user"}, []string{""}},
+		{`sum(last_over_time(zego_realtime_online_user{zego_app_id=~"$app_id"}[15m]))`,
+			[]string{"zego_realtime_online_user"}, []string{`{zego_app_id=~"$app_id"}`}},
+		{`max by (zego_app_id) (max_over_time(zego_realtime_mix_concurrent {zego_app_id="$app_id"}[$__interval]))`,
+			[]string{"zego_realtime_mix_concurrent"}, []string{`{zego_app_id="$app_id"}`}},
+		{`zego_realtime_online_user{zego_app_id=~"$app_id"} / on (zego_app_id) zego_realtime_room_concurrent`,
+			[]string{"zego_realtime_online_user", "zego_realtime_room_concurrent"}, []string{`{zego_app_id=~"$app_id"}`, ""}},
+		{`rate(otelcol_receiver_zego_api_calls_total[5m])`, []string{"otelcol_receiver_zego_api_calls_total"}, []string{""}},
+	} {
+		names, matchers := dashboardSelectors(tc.expr)
+		assert.Equal(t, tc.names, names, tc.expr)
+		assert.Equal(t, tc.matchers, matchers, tc.expr)
+	}
+}

@@ -123,6 +123,10 @@ func (e *APIError) Error() string {
 	return oneLine(b.String())
 }
 
+// minReportedSkew is the smallest clock difference, measured from the answer's Date header,
+// that a clock-skew error names.
+const minReportedSkew = time.Minute
+
 func (e *APIError) advice() string {
 	switch e.Kind {
 	case KindRateLimited:
@@ -139,6 +143,10 @@ func (e *APIError) advice() string {
 		if !e.ServerTime.IsZero() && !e.sentTime.IsZero() {
 			skew := e.sentTime.Sub(e.ServerTime).Round(time.Second)
 			switch {
+			case skew.Abs() < minReportedSkew:
+				// A Date header within seconds of the local clock says nothing about
+				// the skew ZEGO saw (second resolution, transit time); naming it would
+				// contradict the verdict above.
 			case skew > 0:
 				msg += fmt.Sprintf(" (it is %s ahead of ZEGO's server)", skew)
 			case skew < 0:

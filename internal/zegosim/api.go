@@ -45,6 +45,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "GET, POST")
 		return
 	}
+	// The Date header tells the server's time, as ZEGO's does: it lets a
+	// client say how far off its clock is.
+	w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
 	c := &call{w: w, r: r, q: r.URL.Query()}
 	c.appID, c.named = meteredAppID(c.q)
 	f, faulty := s.admit(c, s.clock())

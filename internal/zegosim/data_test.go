@@ -1,6 +1,8 @@
 package zegosim
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -119,4 +121,14 @@ func TestPointTimes(t *testing.T) {
 			assert.Equal(t, tt.want, PointTimes(tt.after, tt.until, tt.g, tt.phase))
 		})
 	}
+}
+
+// The Date header carries the server's clock, offset included.
+func TestDateHeaderFollowsServerClock(t *testing.T) {
+	clock := &fakeClock{}
+	clock.Set(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+	s := New(Config{Apps: map[uint32]string{1: "s"}, Now: clock.Now, ClockOffset: 11 * time.Minute})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/?Action=GetRealtimeUsage", nil))
+	assert.Equal(t, "Fri, 27 Nov 2026 12:11:00 GMT", rec.Header().Get("Date"))
 }

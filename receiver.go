@@ -72,6 +72,10 @@ type zegoReceiver struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	started bool
+
+	// saveFailing is set while saving the checkpoint fails, so the failure is
+	// warned about once rather than at every poll; guarded by mu.
+	saveFailing bool
 }
 
 // pollState is what one poll decides from and updates.
@@ -269,7 +273,15 @@ func (r *zegoReceiver) saveCheckpoint(ctx context.Context) {
 	if r.state.acknowledged {
 		cp.CursorMs = r.state.cursorMs
 	}
-	if err := r.store.save(ctx, cp); err != nil {
+	err := r.store.save(ctx, cp)
+	switch {
+	case err != nil && !r.saveFailing:
+		r.saveFailing = true
 		r.logger.Warn("Could not save the checkpoint; after a restart some data may be fetched again and the quota ledger may be incomplete", zap.Error(err))
+	case err != nil:
+		r.logger.Debug("Could not save the checkpoint again", zap.Error(err))
+	case r.saveFailing:
+		r.saveFailing = false
+		r.logger.Info("The checkpoint is saved again")
 	}
 }

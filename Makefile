@@ -4,7 +4,7 @@
 BUILDER_VERSION := v0.165.0
 BUILDER         := .tools/builder
 
-.PHONY: build sim run test generate check-generated lint fuzz prometheus clean
+.PHONY: build sim run test generate check-generated lint fuzz prometheus bench footprint clean
 
 ## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml)
 build: $(BUILDER)
@@ -42,6 +42,14 @@ lint:
 ## prometheus: install Debian's prometheus for the end-to-end tests if it is missing (needs root)
 prometheus:
 	bash scripts/ensure-prometheus.sh
+
+## bench: decode+convert benchmarks against json.Valid, summarised by benchstat (figures: BENCHMARKS.md)
+bench:
+	bash scripts/bench.sh
+
+## footprint: resident memory and CPU of bin/otelcol-zego against zegosim with 1 and 100 AppIDs
+footprint:
+	bash scripts/footprint.sh
 
 ## fuzz: fuzz the answer decoder and the config loader, FUZZTIME each (default 2m)
 fuzz:

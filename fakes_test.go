@@ -55,15 +55,39 @@ type fakeAPI struct {
 	respond func(ctx context.Context, q zegoapi.Query) (*zegoapi.Answer, error)
 }
 
-func (f *fakeAPI) GetRealtimeUsage(ctx context.Context, q zegoapi.Query) (*zegoapi.Answer, error) {
+func (f *fakeAPI) GetRealtimeUsageInto(ctx context.Context, q zegoapi.Query, a *zegoapi.Answer) error {
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
 	respond := f.respond
 	f.mu.Unlock()
-	if respond == nil {
-		return &zegoapi.Answer{}, nil
+	answer := &zegoapi.Answer{}
+	if respond != nil {
+		var err error
+		if answer, err = respond(ctx, q); err != nil {
+			// The client leaves a's contents unspecified on error: scribble on them, so that a
+			// receiver reading them anyway fails its tests.
+			fillAnswer(a, &zegoapi.Answer{RequestID: "stale", Series: []zegoapi.Series{{Metric: "online_user", Points: []zegoapi.Point{{TimestampMs: 1, Value: -1}}}}})
+			return err
+		}
 	}
-	return respond(ctx, q)
+	fillAnswer(a, answer)
+	return nil
+}
+
+// fillAnswer copies src into a as zegoapi.DecodeInto decodes into it: reusing a's series and
+// their Points arrays, so that anything still pointing into the previous answer sees it
+// overwritten.
+func fillAnswer(a, src *zegoapi.Answer) {
+	old := a.Series[:cap(a.Series)]
+	a.RequestID, a.InvalidValues = src.RequestID, src.InvalidValues
+	a.Series = a.Series[:0]
+	for i, s := range src.Series {
+		var pts []zegoapi.Point
+		if i < len(old) {
+			pts = old[i].Points[:0]
+		}
+		a.Series = append(a.Series, zegoapi.Series{Metric: s.Metric, Points: append(pts, s.Points...)})
+	}
 }
 
 func (f *fakeAPI) calls() []zegoapi.Query {
@@ -229,12 +253,12 @@ func testConfig() *Config {
 	return cfg
 }
 
-func newHarness(t *testing.T, cfg *Config) *harness {
+func newHarness(t testing.TB, cfg *Config) *harness {
 	t.Helper()
 	return newHarnessWithConsumer(t, cfg, &switchConsumer{})
 }
 
-func newHarnessWithConsumer(t *testing.T, cfg *Config, sink *switchConsumer) *harness {
+func newHarnessWithConsumer(t testing.TB, cfg *Config, sink *switchConsumer) *harness {
 	t.Helper()
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })

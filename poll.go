@@ -47,14 +47,16 @@ func (r *zegoReceiver) poll(ctx context.Context) pollOutcome {
 	}
 
 	callCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	answer, err := r.api.GetRealtimeUsage(callCtx, zegoapi.Query{
+	answer := &r.answer
+	defer r.releaseLargeBuffers() // also after an error, which may leave a partial answer
+	err := r.api.GetRealtimeUsageInto(callCtx, zegoapi.Query{
 		Metrics: r.apiNames,
 		// ZEGO does not say whether StartTs and EndTs are inclusive: asking for
 		// [after, until+1] covers (after, until] either way, and points outside
 		// it are dropped below.
 		StartMs: w.afterMs,
 		EndMs:   w.untilMs + 1,
-	})
+	}, answer)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {

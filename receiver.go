@@ -21,9 +21,10 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-// usageAPI is the one call the receiver makes; tests substitute it.
+// usageAPI is the one call the receiver makes; tests substitute it. It decodes into an Answer
+// the receiver reuses from poll to poll; on error the Answer's contents are unspecified.
 type usageAPI interface {
-	GetRealtimeUsage(ctx context.Context, q zegoapi.Query) (*zegoapi.Answer, error)
+	GetRealtimeUsageInto(ctx context.Context, q zegoapi.Query, a *zegoapi.Answer) error
 }
 
 // pollTimer fires the poll loop; tests substitute a manual one.
@@ -62,6 +63,11 @@ type zegoReceiver struct {
 	mb        *metadata.MetricsBuilder
 	resource  pcommon.Resource
 	telemetry *metadata.TelemetryBuilder
+
+	// Buffers reused from poll to poll, touched only by poll (one goroutine); see
+	// releaseLargeBuffers for their bound.
+	answer  zegoapi.Answer
+	scratch []zegoapi.Point
 
 	// mu guards the state below, which telemetry callbacks read from other goroutines.
 	mu      sync.Mutex

@@ -37,14 +37,31 @@ const (
 // window is the range of point timestamps one poll asks for: (afterMs, untilMs].
 type window struct{ afterMs, untilMs int64 }
 
+// Backfills, windows longer than largeWindow, hold one of a few process-wide
+// slots from the call until the pipeline has answered, so that many
+// receivers catching up at once (a first start, a restart after an outage)
+// do not each hold a two-hour answer in memory at the same time. Steady
+// polls never wait for a slot.
+const largeWindow = 30 * time.Minute
+
+var backfillSlots = make(chan struct{}, 4)
+
 // poll makes at most one API call, delivers what it returns as one batch,
 // and moves the cursor only when the pipeline accepted that batch.
 func (r *zegoReceiver) poll(ctx context.Context) pollOutcome {
-	now := r.now()
-	w, outcome, ok := r.prepare(ctx, now)
+	w, outcome, ok := r.prepare(ctx, r.now())
 	if !ok {
 		return outcome
 	}
+	if w.untilMs-w.afterMs > largeWindow.Milliseconds() {
+		select {
+		case backfillSlots <- struct{}{}:
+			defer func() { <-backfillSlots }()
+		case <-ctx.Done():
+			return pollCancelled
+		}
+	}
+	r.recordCall(ctx)
 
 	callCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	answer := &r.answer
@@ -68,7 +85,11 @@ func (r *zegoReceiver) poll(ctx context.Context) pollOutcome {
 	r.telemetry.ReceiverZegoAPICalls.Add(ctx, 1, outcomeAttr(metadata.AttributeOutcomeSuccess))
 	if answer.InvalidValues > 0 {
 		r.telemetry.ReceiverZegoPointsInvalid.Add(ctx, int64(answer.InvalidValues))
-		r.logger.Warn("Skipped points whose value was not a finite integer",
+		log := r.logger.Debug
+		if !r.invalidLogged { // once: the count is in otelcol_receiver_zego_points_invalid
+			r.invalidLogged, log = true, r.logger.Warn
+		}
+		log("Skipped points whose value was not a finite integer",
 			zap.Int("points", answer.InvalidValues), zap.String("request_id", answer.RequestID))
 	}
 
@@ -98,9 +119,7 @@ func (r *zegoReceiver) poll(ctx context.Context) pollOutcome {
 	return pollDelivered
 }
 
-// prepare works out the window and whether a call may be sent now; when it
-// may, the call is entered in the quota ledger (and the checkpoint) before it
-// is sent, so that even a crash mid-call cannot hide it from the quota.
+// prepare works out the window and whether a call may be sent now.
 func (r *zegoReceiver) prepare(ctx context.Context, now time.Time) (window, pollOutcome, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -129,9 +148,18 @@ func (r *zegoReceiver) prepare(ctx context.Context, now time.Time) (window, poll
 		r.skip(ctx, "the quota allows no call now", zap.Int("per_minute", r.cfg.Quota.PerMinute), zap.Int("per_day", r.cfg.Quota.PerDay))
 		return w, pollQuotaFull, false
 	}
-	s.ledger.record(now)
-	r.saveCheckpoint(ctx)
 	return w, 0, true
+}
+
+// recordCall enters the call about to be sent in the quota ledger and the
+// checkpoint, so that even a crash mid-call cannot hide it from the quota.
+// The ledger only grows here, on this goroutine, and a later time only
+// frees the quota, so what prepare allowed is still allowed.
+func (r *zegoReceiver) recordCall(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.state.ledger.record(r.now())
+	r.saveCheckpoint(ctx)
 }
 
 func (r *zegoReceiver) skip(ctx context.Context, why string, fields ...zap.Field) {

@@ -3,6 +3,7 @@ package zegoreceiver
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadatatest"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
@@ -298,4 +300,64 @@ func TestPollCountsInvalidValuesAndCalls(t *testing.T) {
 	metadatatest.AssertEqualReceiverZegoQuotaRemaining(t, h.tel, []metricdata.DataPoint[int64]{{Value: 478}}, metricdatatest.IgnoreTimestamp())
 	// The cursor sits at the end of the first window, 3 minutes of data delay plus the 3 minutes since.
 	metadatatest.AssertEqualReceiverZegoCursorLag(t, h.tel, []metricdata.DataPoint[float64]{{Value: 360}}, metricdatatest.IgnoreTimestamp())
+}
+
+// Invalid values are warned about once; the count goes on in telemetry.
+func TestInvalidValuesWarnedOnce(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.api.respond = func(context.Context, zegoapi.Query) (*zegoapi.Answer, error) {
+		return &zegoapi.Answer{InvalidValues: 1}, nil
+	}
+	for range 3 {
+		require.Equal(t, pollDelivered, h.poll(t))
+		h.clock.Advance(3 * time.Minute)
+	}
+	assert.Equal(t, 1, h.logs.FilterMessageSnippet("not a finite integer").FilterLevelExact(zapcore.WarnLevel).Len())
+	metadatatest.AssertEqualReceiverZegoPointsInvalid(t, h.tel, []metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp())
+}
+
+// Receivers catching up on long windows share a few process-wide slots, so
+// their large answers are not all in memory at once; steady polls never wait.
+func TestBackfillsShareFewSlots(t *testing.T) {
+	var inside, most atomic.Int32
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	blocking := func(context.Context, zegoapi.Query) (*zegoapi.Answer, error) {
+		n := inside.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		entered <- struct{}{}
+		<-release
+		inside.Add(-1)
+		return &zegoapi.Answer{}, nil
+	}
+
+	const backfills = 6
+	outcomes := make(chan pollOutcome, backfills)
+	for range backfills {
+		cfg := testConfig()
+		cfg.InitialLookback = 2 * time.Hour
+		h := newHarness(t, cfg)
+		h.api.respond = blocking
+		go func() { outcomes <- h.poll(t) }()
+	}
+	for range cap(backfillSlots) {
+		<-entered
+	}
+
+	// A steady poll goes through while every slot is held.
+	steady := newHarness(t, testConfig())
+	require.Equal(t, pollDelivered, steady.poll(t))
+
+	for range backfills - cap(backfillSlots) {
+		release <- struct{}{} // one backfill finishes, freeing a slot for a waiting one
+		<-entered
+	}
+	for range cap(backfillSlots) {
+		release <- struct{}{}
+	}
+	for range backfills {
+		assert.Equal(t, pollDelivered, <-outcomes)
+	}
+	assert.Equal(t, int32(cap(backfillSlots)), most.Load(), "backfills in flight at once")
 }

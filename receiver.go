@@ -68,6 +68,8 @@ type zegoReceiver struct {
 	// releaseLargeBuffers for their bound.
 	answer  zegoapi.Answer
 	scratch []zegoapi.Point
+	// invalidLogged: points with invalid values were warned about once already.
+	invalidLogged bool
 
 	// mu guards the state below, which telemetry callbacks read from other goroutines.
 	mu      sync.Mutex

@@ -78,6 +78,8 @@ type collectorConfig struct {
 	StorageDir      string // "" for no file_storage
 	SinkURL         string
 	NoQueue         bool // otlp_http without sending queue and retries
+	TLSCAFile       string
+	TLSInsecure     bool // tls::insecure_skip_verify
 }
 
 // defaultConfig is the test settings against sim and sink.
@@ -108,6 +110,15 @@ var configTemplate = template.Must(template.New("config").Parse(`receivers:
     quota:
       per_minute: {{.PerMinute}}
       per_day: {{.PerDay}}
+{{- if or .TLSCAFile .TLSInsecure}}
+    tls:
+{{- if .TLSCAFile}}
+      ca_file: {{printf "%q" .TLSCAFile}}
+{{- end}}
+{{- if .TLSInsecure}}
+      insecure_skip_verify: true
+{{- end}}
+{{- end}}
 {{- if .StorageDir}}
     storage: file_storage
 extensions:

@@ -44,7 +44,7 @@ func TestTransientFaultsThenRecovery(t *testing.T) {
 	sink := newSink(t)
 	cfg := hostileDefaults(sim.url, sink.URL())
 	cfg.PerMinute = perMinute
-	col := startCollector(t, "transient faults", writeHostileConfig(t, cfg))
+	col := startCollector(t, "transient faults", writeConfig(t, cfg))
 	col.waitFor(time.Minute, "2 accepted requests", func() bool { return sink.requests() >= 2 })
 
 	for _, f := range transientFaults {
@@ -115,7 +115,7 @@ func TestTransientFaultsThenRecovery(t *testing.T) {
 	}
 	col.stop()
 
-	quotaHeld(t, sim.Server, testAppID, cfg.collectorConfig, 0)
+	quotaHeld(t, sim.Server, testAppID, cfg, 0)
 	if other := nonJSONLines(col.output()); len(other) > 0 {
 		t.Errorf("the collector printed lines that are not JSON log lines (a panic?):\n%s", strings.Join(other, "\n"))
 	}
@@ -136,7 +136,7 @@ type backoffCase struct {
 
 	sim   *hostileSim
 	sink  *sink
-	cfg   hostileConfig
+	cfg   collectorConfig
 	col   *collector
 	armed time.Time
 }
@@ -178,7 +178,7 @@ func TestBackoffFaultsThenRecovery(t *testing.T) {
 		if c.storm {
 			c.cfg.LogLevel = "debug" // to see the repeats go to debug
 		}
-		c.col = startCollector(t, c.name, writeHostileConfig(t, c.cfg))
+		c.col = startCollector(t, c.name, writeConfig(t, c.cfg))
 		c.armed = time.Now()
 	}
 	for _, c := range cases {
@@ -257,7 +257,7 @@ func (c *backoffCase) check(t *testing.T) {
 		if c.skewSim && c.sink.count() != 0 {
 			t.Errorf("the sink received %d points from a simulator that refused every call", c.sink.count())
 		}
-		quotaHeld(t, c.sim.Server, testAppID, c.cfg.collectorConfig, c.sim.Stats()[testAppID].Codes[zegosim.CodeRateLimit])
+		quotaHeld(t, c.sim.Server, testAppID, c.cfg, c.sim.Stats()[testAppID].Codes[zegosim.CodeRateLimit])
 		return
 	}
 
@@ -271,7 +271,7 @@ func (c *backoffCase) check(t *testing.T) {
 	if c.code == zegosim.CodeRateLimit {
 		injected = 1
 	}
-	quotaHeld(t, c.sim.Server, testAppID, c.cfg.collectorConfig, injected)
+	quotaHeld(t, c.sim.Server, testAppID, c.cfg, injected)
 	cov := verifyPoints(t, c.sink.snapshot(), testSeed, testAppID)
 	if wantMs := next.at.Add(-c.cfg.DataDelay - time.Second).UnixMilli(); cov.lastMs < wantMs {
 		t.Errorf("the sink's data ends at %d, before the window of the call after the backoff (%d)", cov.lastMs, wantMs)

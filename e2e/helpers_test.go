@@ -79,7 +79,10 @@ type collectorConfig struct {
 	SinkURL         string
 	NoQueue         bool // otlp_http without sending queue and retries
 	TLSCAFile       string
-	TLSInsecure     bool // tls::insecure_skip_verify
+	TLSInsecure     bool          // tls::insecure_skip_verify
+	Timeout         time.Duration // the receiver's timeout
+	JSONLogs        bool          // service::telemetry::logs::encoding: json
+	LogLevel        string        // service::telemetry::logs::level; "" means info
 }
 
 // defaultConfig is the test settings against sim and sink.
@@ -94,6 +97,7 @@ func defaultConfig(simURL, sinkURL string) collectorConfig {
 		PerMinute:       testPerMinute,
 		PerDay:          testPerDay,
 		SinkURL:         sinkURL,
+		Timeout:         5 * time.Second,
 	}
 }
 
@@ -104,7 +108,7 @@ var configTemplate = template.Must(template.New("config").Parse(`receivers:
     server_secret: {{printf "%q" .Secret}}
     collection_interval: {{.Interval}}
     initial_delay: 500ms
-    timeout: 5s
+    timeout: {{.Timeout}}
     data_delay: {{.DataDelay}}
     initial_lookback: {{.InitialLookback}}
     quota:
@@ -139,6 +143,15 @@ service:
   extensions: [file_storage]
 {{- end}}
   telemetry:
+{{- if or .JSONLogs .LogLevel}}
+    logs:
+{{- if .JSONLogs}}
+      encoding: json
+{{- end}}
+{{- if .LogLevel}}
+      level: {{.LogLevel}}
+{{- end}}
+{{- end}}
     metrics:
       level: none
   pipelines:
@@ -150,8 +163,15 @@ service:
 // writeConfig renders cfg into a file in a fresh temporary directory and returns its path.
 func writeConfig(t *testing.T, cfg collectorConfig) string {
 	t.Helper()
+	return renderConfig(t, configTemplate, cfg)
+}
+
+// renderConfig renders a collector config template into a file in a fresh temporary
+// directory and returns its path.
+func renderConfig(t *testing.T, tmpl *template.Template, data any) string {
+	t.Helper()
 	var b bytes.Buffer
-	if err := configTemplate.Execute(&b, cfg); err != nil {
+	if err := tmpl.Execute(&b, data); err != nil {
 		t.Fatal(err)
 	}
 	return writeFile(t, "config.yaml", b.String())

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,73 +13,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
-// Helpers for the hostile-input tests (faults_test.go, hygiene_test.go, storage_test.go): a
-// collector config with JSON logs, a settable timeout and log level, and a parser for those logs.
+// Helpers for the hostile-input tests (faults_test.go, hygiene_test.go, storage_test.go): their
+// default settings and a parser for the collector's JSON logs.
 
-// hostileConfig is collectorConfig plus what the fault tests vary.
-type hostileConfig struct {
-	collectorConfig
-	Timeout  time.Duration // the receiver's timeout
-	LogLevel string        // service::telemetry::logs::level; "" means info
-}
-
-func hostileDefaults(simURL, sinkURL string) hostileConfig {
-	return hostileConfig{collectorConfig: defaultConfig(simURL, sinkURL), Timeout: 3 * time.Second}
-}
-
-var hostileTemplate = template.Must(template.New("hostile").Parse(`receivers:
-  zego:
-    endpoint: {{.Endpoint}}
-    app_id: {{.AppID}}
-    server_secret: {{printf "%q" .Secret}}
-    collection_interval: {{.Interval}}
-    initial_delay: 500ms
-    timeout: {{.Timeout}}
-    data_delay: {{.DataDelay}}
-    initial_lookback: {{.InitialLookback}}
-    quota:
-      per_minute: {{.PerMinute}}
-      per_day: {{.PerDay}}
-{{- if .StorageDir}}
-    storage: file_storage
-extensions:
-  file_storage:
-    directory: {{printf "%q" .StorageDir}}
-{{- end}}
-exporters:
-  otlp_http:
-    endpoint: {{.SinkURL}}
-service:
-{{- if .StorageDir}}
-  extensions: [file_storage]
-{{- end}}
-  telemetry:
-    logs:
-      encoding: json
-{{- if .LogLevel}}
-      level: {{.LogLevel}}
-{{- end}}
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [zego]
-      exporters: [otlp_http]
-`))
-
-func writeHostileConfig(t *testing.T, cfg hostileConfig) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := hostileTemplate.Execute(&b, cfg); err != nil {
-		t.Fatal(err)
-	}
-	return writeFile(t, "config.yaml", b.String())
+// hostileDefaults are the test settings with JSON logs, to parse, and a short timeout, so that
+// a slow answer times out quickly.
+func hostileDefaults(simURL, sinkURL string) collectorConfig {
+	cfg := defaultConfig(simURL, sinkURL)
+	cfg.Timeout = 3 * time.Second
+	cfg.JSONLogs = true
+	return cfg
 }
 
 // logLine is one JSON log line of the collector.

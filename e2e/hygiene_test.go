@@ -34,7 +34,7 @@ func TestSecretHygiene(t *testing.T) {
 	cfg := hostileDefaults(sim.url, sink.URL())
 	cfg.LogLevel = "debug"
 	cfg.StorageDir = t.TempDir()
-	path := writeHostileConfig(t, cfg)
+	path := writeConfig(t, cfg)
 
 	var outputs []string
 	run := func(name string, arm func(), body func(*collector)) {

@@ -1171,9 +1171,5 @@ service:
 
 func writePromCollectorConfig(t *testing.T, cfg promCollectorConfig) string {
 	t.Helper()
-	var b bytes.Buffer
-	if err := promConfigTemplate.Execute(&b, cfg); err != nil {
-		t.Fatal(err)
-	}
-	return writeFile(t, "config.yaml", b.String())
+	return renderConfig(t, promConfigTemplate, cfg)
 }

@@ -56,7 +56,7 @@ func TestCorruptCheckpoint(t *testing.T) {
 	cfg := hostileDefaults(sim.url, sink.URL())
 	cfg.StorageDir = t.TempDir()
 	cfg.InitialLookback = 2 * time.Second // shorter than the downtime: a resumed run would start earlier
-	path := writeHostileConfig(t, cfg)
+	path := writeConfig(t, cfg)
 
 	first := runOnStorage(t, "first run", path, sink, 3, nil)
 
@@ -111,7 +111,7 @@ func TestCorruptCheckpoint(t *testing.T) {
 		t.Errorf("the third run warned:%s", describe(loud))
 	}
 	verifyPoints(t, append(second.points, third.points...), testSeed, testAppID)
-	quotaHeld(t, sim.Server, testAppID, cfg.collectorConfig, 0)
+	quotaHeld(t, sim.Server, testAppID, cfg, 0)
 }
 
 // TestUnopenableStorage covers a storage the file_storage extension cannot open for the
@@ -143,7 +143,7 @@ func TestUnopenableStorage(t *testing.T) {
 		{"locked", func(t *testing.T, dir string) {
 			holder := cfg
 			holder.StorageDir = dir
-			col := startCollector(t, "lock holder", writeHostileConfig(t, holder))
+			col := startCollector(t, "lock holder", writeConfig(t, holder))
 			col.waitFor(time.Minute, "the lock holder's first accepted request", func() bool { return sink.requests() >= 1 })
 		}, "timeout"},
 	} {
@@ -151,7 +151,7 @@ func TestUnopenableStorage(t *testing.T) {
 			c := cfg
 			c.StorageDir = t.TempDir()
 			tt.spoil(t, c.StorageDir)
-			out, err := runCollectorCommand(t, nil, "--config", writeHostileConfig(t, c))
+			out, err := runCollectorCommand(t, nil, "--config", writeConfig(t, c))
 			requireExitError(t, err)
 			want := regexp.MustCompile(`failed to start "zego" receiver: storage: opening a client on "file_storage": .*` + tt.cause)
 			if !want.MatchString(out) {
@@ -177,7 +177,7 @@ func TestUnwritableCheckpoint(t *testing.T) {
 	sink := newSink(t)
 	cfg := hostileDefaults(sim.url, sink.URL())
 	cfg.StorageDir = t.TempDir()
-	path := writeHostileConfig(t, cfg)
+	path := writeConfig(t, cfg)
 
 	var limited, restored time.Time
 	first := runOnStorage(t, "unwritable", path, sink, 2, func(col *collector) {
@@ -208,7 +208,7 @@ func TestUnwritableCheckpoint(t *testing.T) {
 		t.Errorf("the next run did not resume from a checkpoint")
 	}
 	verifyPoints(t, sink.snapshot(), testSeed, testAppID)
-	quotaHeld(t, sim.Server, testAppID, cfg.collectorConfig, 0)
+	quotaHeld(t, sim.Server, testAppID, cfg, 0)
 }
 
 // setFileSizeLimit sets the soft RLIMIT_FSIZE of process pid and returns the previous one. Only

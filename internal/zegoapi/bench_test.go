@@ -2,6 +2,7 @@ package zegoapi
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"testing"
 )
@@ -71,8 +72,8 @@ func reportPerPoint(b *testing.B, iterations, points int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(iterations*points*len(AllMetrics)), "ns/point")
 }
 
-// BenchmarkDecode decodes into a fresh Answer each time (what GetRealtimeUsage does).
-func BenchmarkDecode(b *testing.B) {
+// runOverAnswers runs op over each benchmark answer's bytes, reporting bytes, allocations and ns/point.
+func runOverAnswers(b *testing.B, op func(body []byte) error) {
 	for _, bc := range benchCases {
 		b.Run(bc.name, func(b *testing.B) {
 			body := buildAnswer(bc.points)
@@ -80,7 +81,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				if _, err := Decode(body); err != nil {
+				if err := op(body); err != nil {
 					b.Fatal(err)
 				}
 				n++
@@ -88,43 +89,28 @@ func BenchmarkDecode(b *testing.B) {
 			reportPerPoint(b, n, bc.points)
 		})
 	}
+}
+
+// BenchmarkDecode decodes into a fresh Answer each time (what GetRealtimeUsage does).
+func BenchmarkDecode(b *testing.B) {
+	runOverAnswers(b, func(body []byte) error {
+		_, err := Decode(body)
+		return err
+	})
 }
 
 // BenchmarkDecodeInto reuses one Answer (what a steady poller using GetRealtimeUsageInto does).
 func BenchmarkDecodeInto(b *testing.B) {
-	for _, bc := range benchCases {
-		b.Run(bc.name, func(b *testing.B) {
-			body := buildAnswer(bc.points)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			var a Answer
-			n := 0
-			for b.Loop() {
-				if err := DecodeInto(body, &a); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			reportPerPoint(b, n, bc.points)
-		})
-	}
+	var a Answer
+	runOverAnswers(b, func(body []byte) error { return DecodeInto(body, &a) })
 }
 
 // BenchmarkJSONValid is the yardstick: merely validating the same bytes with encoding/json.
 func BenchmarkJSONValid(b *testing.B) {
-	for _, bc := range benchCases {
-		b.Run(bc.name, func(b *testing.B) {
-			body := buildAnswer(bc.points)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				if !json.Valid(body) {
-					b.Fatal("invalid")
-				}
-				n++
-			}
-			reportPerPoint(b, n, bc.points)
-		})
-	}
+	runOverAnswers(b, func(body []byte) error {
+		if !json.Valid(body) {
+			return errors.New("invalid JSON")
+		}
+		return nil
+	})
 }

@@ -70,6 +70,11 @@ func TestTransientFaultsThenRecovery(t *testing.T) {
 		// The good call asked for everything up to data_delay before it.
 		wantMs := good.at.Add(-cfg.DataDelay - time.Second).UnixMilli()
 		col.waitFor(30*time.Second, "the data of the good call at the sink", func() bool { return maxPointMs(sink) >= wantMs })
+		// The receiver logs its recovery once the pipeline has accepted the batch, so just after
+		// the sink has it.
+		col.waitFor(30*time.Second, "the receiver saying calls succeed again", func() bool {
+			return len(zegoLinesSince(col.output(), start, "GetRealtimeUsage calls succeed again")) > 0
+		})
 
 		out, points, phase, arrivals := col.output(), sink.snapshot(), sim.callsSince(start), sim.arrivalsSince(start)
 		t.Run(f.kind, func(t *testing.T) {

@@ -15,10 +15,11 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
 const (
-	defaultEndpoint           = "https://analytics-api.zego.im"
+	defaultEndpoint           = zegoapi.DefaultEndpoint
 	defaultCollectionInterval = 3 * time.Minute
 	defaultInitialDelay       = time.Second
 	defaultTimeout            = 30 * time.Second

@@ -45,9 +45,8 @@ var metricNames = map[string]string{
 	"zego.realtime.mix_concurrent":     zegosim.MetricMixConcurrent,
 }
 
-// startSim serves a simulator on 127.0.0.1 with the test settings, adjusted by edit.
-func startSim(t *testing.T, edit func(*zegosim.Config)) (*zegosim.Server, string) {
-	t.Helper()
+// simConfig is the simulator's test settings, adjusted by edit (which may be nil).
+func simConfig(edit func(*zegosim.Config)) zegosim.Config {
 	cfg := zegosim.Config{
 		Apps:        map[uint32]string{testAppID: testSecret},
 		Seed:        testSeed,
@@ -59,7 +58,13 @@ func startSim(t *testing.T, edit func(*zegosim.Config)) (*zegosim.Server, string
 	if edit != nil {
 		edit(&cfg)
 	}
-	sim := zegosim.New(cfg)
+	return cfg
+}
+
+// startSim serves a simulator on 127.0.0.1 with the test settings, adjusted by edit.
+func startSim(t *testing.T, edit func(*zegosim.Config)) (*zegosim.Server, string) {
+	t.Helper()
+	sim := zegosim.New(simConfig(edit))
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return sim, srv.URL

@@ -128,15 +128,12 @@ func describe(lines []logLine) string {
 }
 
 // hostileSim is a simulator behind a front handler that records every call (when it was answered,
-// its code, the fault applied, the Signature it carried) and can misbehave in two ways the
+// its code, the fault applied, the Signature it carried) and can drop StartTs, a fault the
 // simulator's own faults do not cover.
 type hostileSim struct {
 	*zegosim.Server
 	url string
 
-	// dateOffset makes the Date header follow the simulator's skewed clock (net/http would send
-	// the real time), as a real server whose clock is off would.
-	dateOffset time.Duration
 	// dropStartTs makes the next n calls lose their StartTs parameter on the way, so that the
 	// simulator answers 10001 (a permanent error) as ZEGO does.
 	dropStartTs atomic.Int32
@@ -162,19 +159,8 @@ var simLogLine = regexp.MustCompile(`code=(-?\d+) points=\d+(?: fault=(\w+))?`)
 func startHostileSim(t *testing.T, edit func(*zegosim.Config)) *hostileSim {
 	t.Helper()
 	h := &hostileSim{signatures: map[string]bool{}}
-	cfg := zegosim.Config{
-		Apps:        map[uint32]string{testAppID: testSecret},
-		Seed:        testSeed,
-		Delay:       simDelay,
-		Granularity: granularity,
-		PerMinute:   testPerMinute,
-		PerDay:      testPerDay,
-		Logf:        h.logf,
-	}
-	if edit != nil {
-		edit(&cfg)
-	}
-	h.dateOffset = cfg.ClockOffset
+	cfg := simConfig(edit)
+	cfg.Logf = h.logf
 	h.Server = zegosim.New(cfg)
 	srv := httptest.NewServer(http.HandlerFunc(h.serve))
 	t.Cleanup(srv.Close)
@@ -192,9 +178,6 @@ func (h *hostileSim) serve(w http.ResponseWriter, r *http.Request) {
 		h.signatures[sig] = true
 	}
 	h.mu.Unlock()
-	if h.dateOffset != 0 {
-		w.Header().Set("Date", time.Now().Add(h.dateOffset).UTC().Format(http.TimeFormat))
-	}
 	if r.URL.Path == "/" && h.dropStartTs.Load() > 0 && h.dropStartTs.Add(-1) >= 0 {
 		q.Del("StartTs")
 		r.URL.RawQuery = q.Encode()

@@ -93,10 +93,7 @@ func TestTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sim := zegosim.New(zegosim.Config{
-				Apps: map[uint32]string{testAppID: testSecret}, Seed: testSeed, Delay: simDelay,
-				Granularity: granularity, PerMinute: testPerMinute, PerDay: testPerDay,
-			})
+			sim := zegosim.New(simConfig(nil))
 			srv := httptest.NewUnstartedServer(sim)
 			srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}
 			srv.StartTLS()

@@ -7,247 +7,154 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// live serves h's server on a loopback listener.
-func live(t *testing.T, h *harness) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(h.s)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// noReuse is a client that never retries a request on a reused connection,
-// so a fault is seen exactly once.
-func noReuse() *http.Client {
-	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-}
-
-func get(ctx context.Context, client *http.Client, base string, q url.Values) (*http.Response, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/?"+q.Encode(), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp, body, err
-}
-
 func TestFaultKinds(t *testing.T) {
-	// check inspects the faulty answer; code is the Stats key it must count under.
-	tests := []struct {
-		kind  string
-		dur   time.Duration
-		code  int
-		check func(t *testing.T, resp *http.Response, body []byte, err error)
+	kinds := []struct {
+		fault  Fault
+		code   int    // in the record
+		status int    // 0: no answer at all
+		prefix string // of the body; "" for an empty body
+		err    error  // getting and reading the answer
 	}{
-		{FaultHTTP500HTML, 0, CodeHTTPFault, func(t *testing.T, resp *http.Response, body []byte, err error) {
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
-			assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
-			assert.Contains(t, string(body), "<html>")
-		}},
-		{FaultTruncated, 0, CodeHTTPFault, func(t *testing.T, resp *http.Response, body []byte, err error) {
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.True(t, strings.HasPrefix(string(body), `{"Code":0,"Message":"success","Data":{"Metrics":[`), "%.80s", body)
-			assert.False(t, json.Valid(body))
-		}},
-		{FaultEmpty, 0, CodeHTTPFault, func(t *testing.T, resp *http.Response, body []byte, err error) {
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.Empty(t, body)
-		}},
-		{FaultMalformed, 0, CodeHTTPFault, func(t *testing.T, resp *http.Response, body []byte, err error) {
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.NotEmpty(t, body)
-			assert.False(t, json.Valid(body))
-		}},
-		{FaultReset, 0, CodeHTTPFault, func(t *testing.T, _ *http.Response, _ []byte, err error) {
-			assert.Error(t, err)
-		}},
-		{FaultSlow, 100 * time.Millisecond, CodeSuccess, func(t *testing.T, resp *http.Response, body []byte, err error) {
-			require.NoError(t, err)
-			assert.Equal(t, CodeSuccess, decodeResp(t, body).Code)
-		}},
-		{FaultRateLimit, 0, CodeRateLimit, codeIs(CodeRateLimit)},
-		{FaultCode500, 0, CodeInternal, codeIs(CodeInternal)},
-		{FaultSignature, 0, CodeSignatureWrong, codeIs(CodeSignatureWrong)},
-		{FaultClockSkew, 0, CodeSignatureExpired, codeIs(CodeSignatureExpired)},
-		{FaultOversize, 0, CodeHTTPFault, func(t *testing.T, resp *http.Response, body []byte, err error) {
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.Greater(t, len(body), OversizeBytes)
-			assert.EqualValues(t, len(body), resp.ContentLength)
-			var r struct {
-				Code    int
-				Padding string
-			}
-			require.NoError(t, json.Unmarshal(body, &r), "the body is valid JSON")
-			assert.Equal(t, CodeSuccess, r.Code)
-			assert.Len(t, r.Padding, OversizeBytes)
-		}},
+		{Fault{Kind: FaultHTML, Count: 1}, CodeNone, http.StatusBadGateway, "<html>", nil},
+		{Fault{Kind: FaultTruncated, Count: 1}, CodeNone, http.StatusOK, `{"Code":0,"Message":"success"`, io.ErrUnexpectedEOF},
+		{Fault{Kind: FaultEmpty, Count: 1}, CodeNone, http.StatusOK, "", nil},
+		{Fault{Kind: FaultMalformed, Count: 1}, CodeNone, http.StatusOK, "{Code: 0", nil},
+		{Fault{Kind: FaultReset, Count: 1}, CodeNone, 0, "", syscall.ECONNRESET},
+		{Fault{Kind: FaultSlow, Count: 1, Duration: 20 * time.Millisecond}, CodeSuccess, http.StatusOK, `{"Code":0,`, nil},
+		{Fault{Kind: FaultCode, Count: 1, Code: CodeSignatureExpired}, CodeSignatureExpired, http.StatusOK, `{"Code":100000004,`, nil},
 	}
-	require.ElementsMatch(t, FaultKinds(), func() []string {
-		var k []string
-		for _, tt := range tests {
-			k = append(k, tt.kind)
+	last := func(s *Server) []any { c := s.Calls()[len(s.Calls())-1]; return []any{c.Fault, c.Code, c.Points > 0} }
+	run := func(t *testing.T, s *Server, c *http.Client, base string) {
+		for _, k := range kinds { // each used up, or the next call would meet it again
+			s.InjectFault(k.fault)
+			start := time.Now()
+			resp, body, err := send(t.Context(), c, http.MethodGet, base+"/?"+query(ActionUsage, "online_user").Encode(), "")
+			if assert.ErrorIs(t, err, k.err, k.fault.Kind) && k.status != 0 {
+				assert.Equal(t, k.status, resp.StatusCode, k.fault.Kind)
+				assert.True(t, strings.HasPrefix(string(body), k.prefix) && (k.prefix != "" || len(body) == 0), "%s: %s", k.fault.Kind, body)
+			}
+			assert.GreaterOrEqual(t, time.Since(start), k.fault.Duration)
+			assert.Equal(t, []any{k.fault.Kind, k.code, k.code == CodeSuccess}, last(s))
 		}
-		return k
-	}(), "every fault kind is tested")
-
-	for _, tt := range tests {
-		t.Run(tt.kind, func(t *testing.T) {
-			h := newHarness(t, Config{PerMinute: -1})
-			srv := live(t, h)
-			client := noReuse()
-			window := []int64{ms(t0) - 600_000, ms(t0) - 590_000}
-			h.s.InjectFault(Fault{Kind: tt.kind, Count: 1, Duration: tt.dur})
-
-			began := time.Now()
-			resp, body, err := get(context.Background(), client, srv.URL, h.example(window[0], window[1], MetricOnlineUser))
-			tt.check(t, resp, body, err)
-			if tt.kind == FaultSlow {
-				assert.GreaterOrEqual(t, time.Since(began), tt.dur)
-			}
-
-			// The fault is used up: the next call is normal.
-			resp, body, err = get(context.Background(), client, srv.URL, h.example(window[0], window[1], MetricOnlineUser))
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, resp.StatusCode)
-			r := decodeResp(t, body)
-			assert.Equal(t, CodeSuccess, r.Code)
-			assert.Len(t, r.times(MetricOnlineUser), 11)
-
-			st := h.s.Stats()[exampleApp]
-			assert.Equal(t, 2, st.Calls)
-			wantCodes := map[int]int{CodeSuccess: 1}
-			wantCodes[tt.code]++
-			assert.Equal(t, wantCodes, st.Codes)
-			assert.Empty(t, h.s.Faults())
-		})
 	}
-}
+	t.Run("socket", func(t *testing.T) {
+		s := New(Config{Apps: map[uint32]string{12345: secret}, PerMinute: -1})
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		run(t, s, &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}, srv.URL) // no retry on a reused connection
+	})
+	synctest.Test(t, func(t *testing.T) {
+		s := New(Config{Apps: map[uint32]string{12345: secret}, PerMinute: -1})
+		run(t, s, &http.Client{Transport: s.Transport()}, "http://zegosim")
 
-func codeIs(code int) func(t *testing.T, resp *http.Response, body []byte, err error) {
-	return func(t *testing.T, resp *http.Response, body []byte, err error) {
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusOK, resp.StatusCode, "ZEGO hides errors in a 200")
-		r := decodeResp(t, body)
-		assert.Equal(t, code, r.Code)
-		assert.Nil(t, r.Data)
-	}
-}
-
-func TestFaultSlowClientLeaves(t *testing.T) {
-	lines := make(chan string, 10)
-	h := newHarness(t, Config{Logf: func(format string, args ...any) { lines <- fmt.Sprintf(format, args...) }})
-	srv := live(t, h)
-	h.s.InjectFault(Fault{Kind: FaultSlow, Count: 1, Duration: time.Hour})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_, _, err := get(ctx, noReuse(), srv.URL, h.example(0, 1, MetricOnlineUser))
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-
-	assert.Contains(t, <-lines, "waiting 1h0m0s")
-	select {
-	case line := <-lines: // the handler gave up waiting and logged
-		assert.Contains(t, line, "client left")
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slow handler did not notice the client leaving")
-	}
-	st := h.s.Stats()[exampleApp]
-	assert.Equal(t, map[int]int{CodeHTTPFault: 1}, st.Codes)
-}
-
-func TestFaultResetHTTP2(t *testing.T) {
-	h := newHarness(t, Config{})
-	srv := httptest.NewUnstartedServer(h.s)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	h.s.InjectFault(Fault{Kind: FaultReset, Count: 1})
-	_, _, err := get(context.Background(), srv.Client(), srv.URL, h.example(0, 1, MetricOnlineUser))
-	require.Error(t, err)
-	resp, body, err := get(context.Background(), srv.Client(), srv.URL, h.example(0, 1, MetricOnlineUser))
-	require.NoError(t, err)
-	assert.Equal(t, 2, resp.ProtoMajor)
-	assert.Equal(t, CodeSuccess, decodeResp(t, body).Code)
+		s.InjectFault(Fault{Kind: FaultSlow, Duration: time.Hour, Count: 1})
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		_, _, err := send(ctx, &http.Client{Transport: s.Transport()}, http.MethodGet, "http://zegosim/?"+query(ActionUsage, "online_user").Encode(), "")
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the slow call ends when the client leaves")
+		assert.Equal(t, []any{FaultSlow, CodeNone, false}, last(s))
+	})
 }
 
 func TestFaultSelection(t *testing.T) {
-	h := newHarness(t, Config{AnySecret: "any", PerMinute: -1})
-	code := func(app uint32) int { return h.send(h.query(app, "any", 0, 1, MetricOnlineUser)).Code }
-
-	t.Run("by AppID", func(t *testing.T) {
-		h.s.InjectFault(Fault{Kind: FaultCode500, Count: 2, AppID: 2})
-		assert.Equal(t, CodeSuccess, code(1))
-		assert.Equal(t, CodeInternal, code(2))
-		assert.Equal(t, CodeSuccess, code(1))
-		assert.Equal(t, CodeInternal, code(2))
-		assert.Equal(t, CodeSuccess, code(2), "count used up")
-	})
-	t.Run("oldest first", func(t *testing.T) {
-		h.s.InjectFault(Fault{Kind: FaultCode500, Count: 1})
-		h.s.InjectFault(Fault{Kind: FaultRateLimit, Count: 1})
-		assert.Equal(t, []Fault{{Kind: FaultCode500, Count: 1}, {Kind: FaultRateLimit, Count: 1}}, h.s.Faults())
-		assert.Equal(t, CodeInternal, code(1))
-		assert.Equal(t, CodeRateLimit, code(1))
-		assert.Equal(t, CodeSuccess, code(1))
-	})
-	t.Run("count 0 lasts until cleared", func(t *testing.T) {
-		h.s.InjectFault(Fault{Kind: FaultSignature})
-		for range 5 {
-			assert.Equal(t, CodeSignatureWrong, code(1))
+	synctest.Test(t, func(t *testing.T) {
+		s, call := newSim(Config{}) // 3 calls a minute
+		s.InjectFault(Fault{Kind: FaultCode, Code: CodeInternal, AppID: 7})
+		s.InjectFault(Fault{Kind: FaultCode, Code: CodeSignatureWrong, Action: ActionQuality, Count: 1})
+		s.InjectFault(Fault{Kind: FaultCode, Code: CodeRateLimit, Count: 2})
+		s.InjectFault(Fault{Kind: FaultCode, Code: CodeNoServerSecret}) // until cleared
+		var got []int
+		for i, action := range []string{ActionUsage, ActionQuality, ActionQuality, ActionUsage, ActionUsage, ActionUsage, ActionQuality} {
+			if i == 5 {
+				s.ClearFaults()
+			}
+			got = append(got, call(t, query(action, metricsOf(action)[0])).Code)
 		}
-		h.s.ClearFaults()
-		assert.Equal(t, CodeSuccess, code(1))
-	})
-	t.Run("calls without an AppId meet only faults for every AppID", func(t *testing.T) {
-		h.s.InjectFault(Fault{Kind: FaultCode500, Count: 1, AppID: 1})
-		q := h.query(1, "any", 0, 1, MetricOnlineUser)
-		q.Del("AppId")
-		assert.Equal(t, CodeAppIDFormat, h.send(q).Code)
-		assert.Equal(t, CodeInternal, code(1))
+		// Faults come before the quota verdict, yet their calls are metered: the 4th usage call is over.
+		assert.Equal(t, []int{CodeRateLimit, CodeSignatureWrong, CodeRateLimit, CodeNoServerSecret, CodeNoServerSecret, CodeRateLimit, CodeSuccess}, got)
 	})
 }
 
-func TestFaultAfterQuota(t *testing.T) {
-	h := newHarness(t, Config{})
-	for range 3 {
-		require.Equal(t, CodeSuccess, h.send(h.example(0, 1, MetricOnlineUser)).Code)
+func TestAdmin(t *testing.T) {
+	s, call := newSim(Config{})
+	c := &http.Client{Transport: s.Transport()}
+	admin := func(method, path, body string) string { // "status body"
+		resp, b, err := send(t.Context(), c, method, "http://zegosim"+path, body)
+		require.NoError(t, err)
+		return fmt.Sprint(resp.StatusCode, " ", string(b))
 	}
-	// The fault takes precedence over the quota verdict, but the call is metered.
-	h.s.InjectFault(Fault{Kind: FaultCode500, Count: 1})
-	assert.Equal(t, CodeInternal, h.send(h.example(0, 1, MetricOnlineUser)).Code)
-	assert.Equal(t, CodeRateLimit, h.send(h.example(0, 1, MetricOnlineUser)).Code)
-	st := h.s.Stats()[exampleApp]
-	assert.Equal(t, 5, st.Calls)
-	assert.Equal(t, 5, st.MaxPerMinute)
+	f := Fault{Kind: FaultSlow, Count: 2, Duration: 5 * time.Second, AppID: 7, Action: ActionQuality}
+	js, _ := json.Marshal(f)
+	assert.JSONEq(t, `{"kind":"slow","count":2,"duration":"5s","app_id":7,"action":"GetRealtimeQuality"}`, string(js))
+	for _, bad := range []string{`{"kind":"slow","duration":"5s","appid":7}`, `{"kind":"slo"}`, `{"kind":"slow","duration":"5"}`} {
+		assert.Contains(t, admin(http.MethodPost, "/admin/faults", bad), "400 bad fault: ", bad)
+	}
+	assert.Equal(t, "204 ", admin(http.MethodPost, "/admin/faults", string(js)))
+	assert.Equal(t, []Fault{f}, s.faults)
+	assert.Equal(t, "204 ", admin(http.MethodDelete, "/admin/faults", ""))
+	assert.Empty(t, s.faults)
+
+	call(t, query(ActionQuality, QualityMetrics...))
+	body := strings.TrimPrefix(admin(http.MethodGet, "/admin/calls", ""), "200 ")
+	js, _ = json.Marshal(s.Calls())
+	assert.JSONEq(t, string(js), body)
+	assert.Contains(t, body, `"app_id":12345,"action":"GetRealtimeQuality","metrics":["video_break_rate",`)
+	assert.Equal(t, "200 ok\n", admin(http.MethodGet, "/healthz", ""))
+	assert.Len(t, s.Calls(), 1, "admin calls are not API calls")
+
+	for _, f := range []Fault{{Kind: "nope"}, {Kind: FaultSlow}, {Kind: FaultHTML, Duration: 1}, {Kind: FaultCode}, {Kind: FaultEmpty, Count: -1}, {Kind: FaultEmpty, Action: "X"}} {
+		assert.Panics(t, func() { s.InjectFault(f) }, "%+v", f)
+	}
 }
 
-func TestInvalidFaults(t *testing.T) {
-	for _, f := range []Fault{
-		{Kind: "nope"},
-		{Kind: FaultCode500, Count: -1},
-		{Kind: FaultSlow},
-		{Kind: FaultSlow, Duration: -time.Second},
-	} {
-		assert.Error(t, f.Validate(), "%+v", f)
-		assert.Panics(t, func() { New(Config{}).InjectFault(f) }, "%+v", f)
+// TestRecordAndLog: every call is recorded, and logged without any secret, before its answer.
+func TestRecordAndLog(t *testing.T) {
+	var log strings.Builder
+	s := New(Config{Apps: map[uint32]string{12345: secret}, PerMinute: -1, Logf: func(f string, a ...any) { fmt.Fprintf(&log, f+"\n", a...) }})
+	s.InjectFault(Fault{Kind: FaultHTML, Count: 1})
+	sent := []string{secret}
+	for i, k := range []string{"", "Action", "Metrics[]", "AppId", "StartTs", "Signature", ""} {
+		q := set(query(ActionUsage, "online_user"), k, secret) // k "": a parameter without a name
+		sent = append(sent, q.Get("SignatureNonce"), q.Get("Signature"))
+		w := &probe{httptest.NewRecorder(), func() int { return len(s.Calls()) }, 0}
+		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?"+q.Encode(), nil))
+		assert.Equal(t, i+1, w.seen, "recorded before the answer")
 	}
-	assert.NoError(t, Fault{Kind: FaultSlow, Duration: time.Second}.Validate())
+	assert.Regexp(t, `^zegosim: GetRealtimeUsage app=12345 code=-1 points=0 fault=html\n(.*\n){5}zegosim: GetRealtimeUsage app=12345 code=0 points=12\d fault=none\n$`, log.String())
+	for _, s := range sent {
+		assert.NotContains(t, log.String(), s)
+	}
+}
+
+type probe struct {
+	*httptest.ResponseRecorder
+	calls func() int
+	seen  int // calls recorded when the answer began
+}
+
+func (p *probe) WriteHeader(code int) { p.seen = p.calls(); p.ResponseRecorder.WriteHeader(code) }
+
+func TestConcurrentCalls(t *testing.T) { // for the race detector
+	s, call := newSim(Config{Quirks: true})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { call(t, query(ActionUsage, UsageMetrics...)); call(t, query(ActionQuality, QualityMetrics...)) })
+	}
+	wg.Wait()
+	codes := map[int]int{}
+	for _, c := range s.Calls() {
+		codes[c.Code]++
+	}
+	assert.Equal(t, map[int]int{CodeSuccess: 6, CodeRateLimit: 10}, codes)
 }

@@ -1,343 +1,193 @@
-// Package zegoapi calls ZEGO's analytics API GetRealtimeUsage: it signs requests, classifies
-// failures by what they call for, and decodes answers with a fast, tolerant scanner.
+// Package zegoapi calls ZEGO's real-time analytics interfaces GetRealtimeUsage and
+// GetRealtimeQuality: it signs each request, decodes answers, and classifies failures by what
+// they call for.
 package zegoapi
 
 import (
-	"bytes"
 	"context"
+	"crypto/md5" //nolint:gosec // md5 is what ZEGO's signature scheme (SignatureVersion 2.0) prescribes
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
-// API metric names, as the API spells them.
+// Action names a ZEGO analytics interface.
+type Action string
+
 const (
-	MetricPublishConcurrent = "publish_concurrent"
-	MetricPlayConcurrent    = "play_concurrent"
-	MetricRoomConcurrent    = "room_concurrent"
-	MetricOnlineUser        = "online_user"
-	MetricMaxRoomUser       = "max_room_user"
-	MetricMixConcurrent     = "mix_concurrent"
+	ActionUsage   Action = "GetRealtimeUsage"
+	ActionQuality Action = "GetRealtimeQuality"
 )
 
-// AllMetrics lists every metric GetRealtimeUsage serves; one call may ask for all of them.
-var AllMetrics = []string{
-	MetricPublishConcurrent,
-	MetricPlayConcurrent,
-	MetricRoomConcurrent,
-	MetricOnlineUser,
-	MetricMaxRoomUser,
-	MetricMixConcurrent,
-}
-
-// DefaultMaxBodyBytes caps how much of an answer is read.
-const DefaultMaxBodyBytes = 8 << 20 // a maximal 2h x 6 metrics answer is ~1.8 MB
-
-// DefaultEndpoint routes to ZEGO's nearest region; used when Config.Endpoint is empty.
+// DefaultEndpoint routes to ZEGO's nearest region.
 const DefaultEndpoint = "https://analytics-api.zego.im"
 
-// Config holds what every request needs.
+// MaxBodyBytes caps how much of an answer is read; the largest real one (two hours of six
+// per-second metrics) is about 1.8 MB.
+const MaxBodyBytes = 8 << 20
+
+// Config is what every request needs.
 type Config struct {
-	Endpoint     string // base URL, e.g. "https://analytics-api.zego.im" or "http://127.0.0.1:9999"; any path in it is kept (empty path → "/")
+	Endpoint     string // base URL; a path or query in it is kept
 	AppID        uint32
 	ServerSecret string
-	IsTest       *bool // nil: IsTest not sent; otherwise sent as "true"/"false"
-	MaxBodyBytes int64 // 0 → DefaultMaxBodyBytes
+	IsTest       *bool // nil: IsTest is not sent
 }
 
-// Option changes a Client; for tests.
-type Option func(*Client)
-
-// WithClock sets the clock for the Timestamp parameter; default time.Now.
-func WithClock(now func() time.Time) Option {
-	return func(c *Client) { c.now = now }
-}
-
-// WithNonceReader sets the randomness for SignatureNonce; default crypto/rand.Reader.
-func WithNonceReader(r io.Reader) Option {
-	return func(c *Client) { c.nonceReader = r }
-}
-
-// Client calls GetRealtimeUsage. It is safe for concurrent use.
+// Client calls the API. It is safe for concurrent use.
 type Client struct {
-	httpClient  *http.Client
-	appID       uint32
-	secret      string
-	isTest      *bool
-	endpoint    *url.URL
-	endpointErr error
-	maxBody     int64
-	now         func() time.Time
-
-	nonceMu     sync.Mutex // the configured reader need not be safe for concurrent use
-	nonceReader io.Reader
-
-	bodies sync.Pool // *bytes.Buffer: answers reach ~1.8 MB, so their buffers are reused
+	http *http.Client
+	cfg  Config
+	base *url.URL
 }
 
-// NewClient returns a client; a nil httpClient means a default one (timeouts then come from the
-// caller's context). An invalid Endpoint is reported by every call as a KindPermanent error.
-func NewClient(httpClient *http.Client, cfg Config, opts ...Option) *Client {
-	if httpClient == nil {
-		httpClient = &http.Client{}
+// NewClient returns a client for cfg; the http.Client carries timeouts, TLS and proxies.
+func NewClient(httpClient *http.Client, cfg Config) (*Client, error) {
+	base, err := url.Parse(cfg.Endpoint)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("endpoint %q is not an http:// or https:// URL with a host", cfg.Endpoint)
 	}
-	c := &Client{
-		httpClient:  httpClient,
-		appID:       cfg.AppID,
-		secret:      cfg.ServerSecret,
-		maxBody:     cfg.MaxBodyBytes,
-		now:         time.Now,
-		nonceReader: rand.Reader,
-	}
-	if cfg.IsTest != nil {
-		v := *cfg.IsTest // copied so later changes to the caller's bool do not leak in
-		c.isTest = &v
-	}
-	if c.maxBody <= 0 {
-		c.maxBody = DefaultMaxBodyBytes
-	}
-	c.endpoint, c.endpointErr = parseEndpoint(cfg.Endpoint)
-	for _, opt := range opts {
-		opt(c)
-	}
-	return c
+	return &Client{http: httpClient, cfg: cfg, base: base}, nil
 }
 
-func parseEndpoint(endpoint string) (*url.URL, error) {
-	if endpoint == "" {
-		endpoint = DefaultEndpoint
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("invalid Endpoint: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("invalid Endpoint %q: the scheme must be http or https", endpoint)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("invalid Endpoint %q: no host", endpoint)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u, nil
-}
-
-// Query is what to ask for.
+// Query is what one call asks for.
 type Query struct {
-	Metrics []string // API names; one Metrics[] parameter each, in this order
+	Action  Action
+	Metrics []string // one Metrics[] parameter each, in this order
 	StartMs int64    // StartTs, UTC ms
 	EndMs   int64    // EndTs, UTC ms
 }
 
-// GetRealtimeUsage calls the API once. Errors are *APIError (see KindOf), except that a call
-// canceled by ctx returns an error for which errors.Is(err, context.Canceled) holds.
-func (c *Client) GetRealtimeUsage(ctx context.Context, q Query) (*Answer, error) {
-	a := &Answer{}
-	if err := c.GetRealtimeUsageInto(ctx, q, a); err != nil {
-		return nil, err
+// Get makes one call. Its errors are *APIError, except when ctx is canceled: then the error
+// wraps context.Canceled, as nothing failed.
+func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
+	var random [8]byte
+	_, _ = rand.Read(random[:])            // never fails
+	nonce := hex.EncodeToString(random[:]) // 16 hex characters, as in ZEGO's examples
+	sent := time.Now()
+	sig := signature(c.cfg.AppID, nonce, c.cfg.ServerSecret, sent.Unix())
+	hidden := []string{sig, "REDACTED"}
+	if c.cfg.ServerSecret != "" { // never sent, but a server might echo what it knows
+		hidden = append(hidden, c.cfg.ServerSecret, "REDACTED")
 	}
-	return a, nil
-}
-
-// GetRealtimeUsageInto is GetRealtimeUsage decoding into a, reusing its slices (see
-// DecodeInto). On error a's contents are unspecified.
-func (c *Client) GetRealtimeUsageInto(ctx context.Context, q Query, a *Answer) error {
-	if c.endpointErr != nil {
-		return &APIError{Kind: KindPermanent, Err: c.endpointErr}
+	redact := strings.NewReplacer(hidden...).Replace
+	fail := func(e *APIError) error {
+		e.Action, e.sentTime = q.Action, sent
+		e.Message, e.detail = redact(e.Message), redact(e.detail)
+		if e.Err != nil && redact(e.Err.Error()) != e.Err.Error() {
+			e.Err = errors.New(redact(e.Err.Error()))
+		}
+		return e
 	}
-	if len(q.Metrics) == 0 {
-		// ZEGO would answer 10001; asking costs a call from the quota.
-		return &APIError{Kind: KindPermanent, detail: "no metrics requested"}
-	}
-	nonce, err := c.newNonce()
-	if err != nil {
-		return &APIError{Kind: KindTransient, Err: err}
-	}
-	sent := c.now()
-	sig := signature(c.appID, nonce, c.secret, sent.Unix())
-	red := redactor{sig, c.secret}
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.requestURL(q, nonce, sent.Unix(), sig), nil)
 	if err != nil {
-		return &APIError{Kind: KindPermanent, detail: "building the request", Err: red.err(err)}
+		return nil, fail(&APIError{Kind: KindPermanent, detail: "building the request", Err: err})
 	}
 	req.Header.Set("Accept", "application/json")
-	// A fresh connection per call: net/http silently resends a GET whose
-	// reused keep-alive connection broke, and ZEGO would meter that second
-	// call against a quota that counted one. Polls are minutes apart, so a
-	// kept-alive connection would rarely survive between them anyway.
+	// A fresh connection per call: net/http silently resends a GET whose kept-alive connection
+	// broke, and ZEGO would meter that second call against a quota that counted one. Polls are
+	// minutes apart, so a kept-alive connection would rarely survive between them anyway.
 	req.Close = true
-
-	resp, err := c.httpClient.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(ctx, err, red)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("%s: %w", q.Action, ctx.Err())
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text quotes the signed URL
+		}
+		return nil, fail(&APIError{Kind: KindTransient, detail: "request " + failure(err), Err: err})
 	}
 	defer resp.Body.Close()
 
-	buf := c.getBuffer()
-	defer c.bodies.Put(buf)
-	tooLarge, err := readCapped(resp, c.maxBody, buf)
-	serverTime, _ := http.ParseTime(resp.Header.Get("Date")) // zero when absent or malformed
-	base := APIError{HTTPStatus: resp.StatusCode, ServerTime: serverTime, sentTime: sent}
-	if err != nil {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return canceledError(ctx)
-		}
-		e := base
-		e.Kind, e.detail, e.Err = KindTransient, "reading the answer", red.err(err)
-		if isTimeout(ctx, err) {
-			e.detail = "reading the answer timed out"
-		}
-		return &e
+	e := &APIError{HTTPStatus: resp.StatusCode}
+	e.serverTime, _ = http.ParseTime(resp.Header.Get("Date"))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return nil, fmt.Errorf("%s: %w", q.Action, ctx.Err())
+	case err != nil:
+		e.Kind, e.detail, e.Err = KindTransient, "reading the answer "+failure(err), err
+		return nil, fail(e)
+	case len(body) > MaxBodyBytes:
+		e.Kind, e.detail = KindTransient, fmt.Sprintf("answer larger than %d bytes", MaxBodyBytes)
+		return nil, fail(e)
 	}
-	return c.classify(resp.StatusCode, buf.Bytes(), tooLarge, a, base, red)
-}
-
-// classify turns an answer into success or an *APIError. ZEGO's own Code wins over the HTTP
-// status: it says more (e.g. 30002 inside a 503).
-func (c *Client) classify(status int, body []byte, tooLarge bool, a *Answer, base APIError, red redactor) error {
-	ok := status >= 200 && status < 300
-	if tooLarge {
-		e := base
-		e.Kind = KindTransient
-		if !ok {
-			e.Kind = kindForStatus(status)
-		}
-		e.detail = fmt.Sprintf("answer larger than MaxBodyBytes (%d bytes); body starts: %s", c.maxBody, red.snippet(body))
-		return &e
-	}
-	err := DecodeInto(body, a)
-	if ok && err == nil {
-		return nil
-	}
-	var codeErr *APIError
-	if errors.As(err, &codeErr) {
-		e := base
-		e.Kind, e.Code, e.RequestID = codeErr.Kind, codeErr.Code, codeErr.RequestID
-		e.Message = red.string(codeErr.Message)
-		return &e
-	}
-	e := base
-	if ok {
-		// Not a ZEGO answer: a proxy's page, a truncated body, ...
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	a, err := Decode(body)
+	var coded *APIError
+	switch {
+	case errors.As(err, &coded): // ZEGO's Code says more than the HTTP status (30002 inside a 503)
+		coded.HTTPStatus, coded.serverTime = e.HTTPStatus, e.serverTime
+		return nil, fail(coded)
+	case err == nil && ok:
+		return a, nil
+	case ok: // a proxy's page, a cut-off body, ...
 		e.Kind, e.Err = KindTransient, err
-	} else {
-		e.Kind = kindForStatus(status)
-		if err == nil { // JSON with Code 0 under an error status: contradictory, trust the status
-			e.RequestID = a.RequestID
-		}
+	default:
+		e.Kind = kindForStatus(resp.StatusCode)
 	}
-	if len(body) == 0 {
-		e.detail = "empty body"
-	} else {
-		e.detail = "body: " + red.snippet(body)
-	}
-	if !ok {
-		if text := http.StatusText(status); text != "" {
-			e.detail = text + "; " + e.detail
-		}
-	}
-	return &e
+	e.detail = "body: " + snippet(redact(string(body)))
+	return nil, fail(e)
 }
 
-// requestURL builds the signed URL. Parameters keep a fixed order (Metrics[] as given), which
-// makes requests easy to compare in logs and tests.
+// failure says how a transport error failed, naming timeouts as such.
+func failure(err error) string {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return "timed out"
+	}
+	return "failed"
+}
+
+// snippet is the start of a body, enough to recognise an HTML error page in a log line.
+func snippet(body string) string {
+	if body == "" {
+		return "(empty)"
+	}
+	if len(body) > 200 {
+		return strings.ToValidUTF8(body[:200], "") + "..."
+	}
+	return strings.ToValidUTF8(body, "")
+}
+
+// requestURL builds the signed URL; its parameters keep a fixed order, which makes requests
+// easy to compare in tests.
 func (c *Client) requestURL(q Query, nonce string, unixSeconds int64, sig string) string {
-	u := *c.endpoint
+	u := *c.base
 	var b strings.Builder
 	if u.RawQuery != "" {
-		b.WriteString(u.RawQuery)
-		b.WriteByte('&')
+		b.WriteString(u.RawQuery + "&")
 	}
-	b.WriteString("Action=GetRealtimeUsage")
+	b.WriteString("Action=" + url.QueryEscape(string(q.Action)))
 	for _, m := range q.Metrics {
-		b.WriteString("&Metrics%5B%5D=") // "Metrics[]", escaped as RFC 3986 wants in a query
-		b.WriteString(url.QueryEscape(m))
+		b.WriteString("&Metrics%5B%5D=" + url.QueryEscape(m)) // Metrics[]
 	}
-	b.WriteString("&StartTs=")
-	b.WriteString(strconv.FormatInt(q.StartMs, 10))
-	b.WriteString("&EndTs=")
-	b.WriteString(strconv.FormatInt(q.EndMs, 10))
-	b.WriteString("&AppId=")
-	b.WriteString(strconv.FormatUint(uint64(c.appID), 10))
-	b.WriteString("&SignatureNonce=")
-	b.WriteString(nonce)
-	b.WriteString("&Timestamp=")
-	b.WriteString(strconv.FormatInt(unixSeconds, 10))
-	b.WriteString("&SignatureVersion=")
-	b.WriteString(signatureVersion)
-	b.WriteString("&Signature=")
-	b.WriteString(sig)
-	if c.isTest != nil {
-		b.WriteString("&IsTest=")
-		b.WriteString(strconv.FormatBool(*c.isTest))
+	fmt.Fprintf(&b, "&StartTs=%d&EndTs=%d&AppId=%d&SignatureNonce=%s&Timestamp=%d&SignatureVersion=2.0&Signature=%s",
+		q.StartMs, q.EndMs, c.cfg.AppID, nonce, unixSeconds, sig)
+	if c.cfg.IsTest != nil {
+		b.WriteString("&IsTest=" + strconv.FormatBool(*c.cfg.IsTest))
 	}
-	u.RawQuery = b.String()
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.RawQuery, u.Fragment = b.String(), ""
 	return u.String()
 }
 
-func (c *Client) newNonce() (string, error) {
-	c.nonceMu.Lock()
-	defer c.nonceMu.Unlock()
-	return newNonce(c.nonceReader)
-}
-
-// transportError classifies a failure with no HTTP answer.
-func transportError(ctx context.Context, err error, red redactor) error {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return canceledError(ctx)
-	}
-	e := &APIError{Kind: KindTransient, detail: "request failed", Err: red.err(err)}
-	if isTimeout(ctx, err) {
-		e.detail = "request timed out"
-	}
-	return e
-}
-
-func isTimeout(ctx context.Context, err error) bool {
-	var netErr net.Error
-	return errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &netErr) && netErr.Timeout())
-}
-
-// canceledError is what a caller's cancellation returns: not an APIError (nothing failed), and
-// errors.Is(err, context.Canceled) holds even when the context carries another cause.
-func canceledError(ctx context.Context) error {
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return fmt.Errorf("zegoapi: GetRealtimeUsage %w (%w)", context.Canceled, cause)
-	}
-	return fmt.Errorf("zegoapi: GetRealtimeUsage %w", context.Canceled)
-}
-
-func (c *Client) getBuffer() *bytes.Buffer {
-	if b, ok := c.bodies.Get().(*bytes.Buffer); ok {
-		b.Reset()
-		return b
-	}
-	return new(bytes.Buffer)
-}
-
-// readCapped reads at most limit bytes of the body into buf, and one more to tell whether the
-// body was larger.
-func readCapped(resp *http.Response, limit int64, buf *bytes.Buffer) (tooLarge bool, err error) {
-	if n := resp.ContentLength; n > 0 && n <= limit && n < math.MaxInt32 {
-		buf.Grow(int(n) + bytes.MinRead) // one allocation instead of a series of doublings
-	}
-	readLimit := limit
-	if readLimit < math.MaxInt64 {
-		readLimit++
-	}
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, readLimit))
-	return int64(buf.Len()) > limit, err
+// signature is ZEGO's request signature: the lowercase hex md5 of AppId, SignatureNonce,
+// ServerSecret and Timestamp (Unix seconds), concatenated as text.
+func signature(appID uint32, nonce, serverSecret string, unixSeconds int64) string {
+	sum := md5.Sum(fmt.Appendf(nil, "%d%s%s%d", appID, nonce, serverSecret, unixSeconds)) //nolint:gosec // see import
+	return hex.EncodeToString(sum[:])
 }

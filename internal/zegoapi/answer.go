@@ -1,0 +1,152 @@
+package zegoapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Point is one sample of a metric.
+type Point struct {
+	TimestampMs int64
+	Value       float64
+}
+
+// Series is one metric's samples, as the answer had them: any order, repeats kept.
+type Series struct {
+	Metric string
+	Points []Point
+}
+
+// Answer is a successful answer.
+type Answer struct {
+	RequestID string // "" when absent; a bare JSON number is kept digit-exact
+	Series    []Series
+	// Invalid counts the points skipped because their Timestamp or Value was missing or not a
+	// finite number.
+	Invalid int
+}
+
+// Decode parses an answer body. A body that is not ZEGO's answer (no Code, not JSON) gives a
+// plain error; a Code other than 0 gives an *APIError classified by the code.
+//
+// It accepts what ZEGO's documentation contradicts itself on (../shared/zego-api/README.md):
+// RequestId as a string or a bare number too large for a float64; Data as an object holding
+// Metrics or as an array; numbers written as floats (1000.0); and, for Code, Timestamp and
+// Value, a string holding a number.
+func Decode(body []byte) (*Answer, error) {
+	// Data is documented as an Array, but ZEGO's example shows an object holding Metrics: the
+	// object is tried first, the array only if Data turns out to be one.
+	var env envelope[node]
+	err := json.Unmarshal(body, &env)
+	nodes := []node{env.Data}
+	if dataMismatch(err) {
+		var list envelope[[]node]
+		err = json.Unmarshal(body, &list)
+		nodes = list.Data
+	}
+	var mismatch *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &mismatch) { // a mismatch costs only the element it is in
+		return nil, fmt.Errorf("not ZEGO's answer: %w", err)
+	}
+	if !env.Code.ok || float64(int64(env.Code.v)) != env.Code.v {
+		return nil, errors.New("not ZEGO's answer: no integer Code")
+	}
+	a := &Answer{RequestID: text(env.RequestID)}
+	if code := int64(env.Code.v); code != 0 {
+		info := infoForCode(code)
+		return nil, &APIError{Kind: info.kind, Code: code, Message: text(env.Message), RequestID: a.RequestID, Check: info.check, detail: info.meaning}
+	}
+	if dataMismatch(err) {
+		return nil, fmt.Errorf("not ZEGO's answer: Data is neither an object nor an array: %w", err)
+	}
+	a.collect(nodes)
+	return a, nil
+}
+
+func dataMismatch(err error) bool {
+	var mismatch *json.UnmarshalTypeError
+	return errors.As(err, &mismatch) && mismatch.Field == "Data"
+}
+
+type envelope[D any] struct {
+	Code      number          `json:"Code"`
+	Message   json.RawMessage `json:"Message"`
+	RequestID json.RawMessage `json:"RequestId"`
+	Data      D               `json:"Data"`
+}
+
+// collect gathers the series of ns and of the Metrics they hold, depth first.
+func (a *Answer) collect(ns []node) {
+	for _, n := range ns {
+		if n.Metric != "" {
+			s := Series{Metric: n.Metric}
+			for _, p := range n.Values {
+				ts, okTS := finite(p.Timestamp)
+				v, okV := finite(p.Value)
+				if okTS && okV && ts >= 0 && ts <= 1<<53 {
+					s.Points = append(s.Points, Point{TimestampMs: int64(math.Round(ts)), Value: v})
+				} else {
+					a.Invalid++
+				}
+			}
+			a.Series = append(a.Series, s)
+		}
+		a.collect(n.Metrics)
+	}
+}
+
+// node is an element of Data or Metrics: a metric, a holder of Metrics, or both.
+type node struct {
+	Metric  string  `json:"Metric"`
+	Values  []point `json:"Values"`
+	Metrics []node  `json:"Metrics"`
+}
+
+// point is a Values element; an element that is not an object decodes as a zero point, which
+// is invalid: one odd point costs that point only. Its fields are numbers, or strings holding
+// numbers (see finite).
+type point struct{ Timestamp, Value any }
+
+// number is a JSON number, or a string holding one; ok is false for anything else, for a
+// number that is not finite, and when it is absent.
+type number struct {
+	v  float64
+	ok bool
+}
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' && json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	n.v, n.ok = v, err == nil && !math.IsInf(v, 0) && !math.IsNaN(v)
+	return nil
+}
+
+// finite is a decoded JSON number, or a string holding one, if it is finite.
+func finite(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case string:
+		f, err := strconv.ParseFloat(v, 64)
+		return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+	}
+	return 0, false
+}
+
+// text is a JSON string's value, a number's literal digits, or "" for null or absent.
+func text(raw json.RawMessage) string {
+	var s string
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return ""
+	case json.Unmarshal(raw, &s) == nil:
+		return s
+	}
+	return string(raw)
+}

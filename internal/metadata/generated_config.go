@@ -7,6 +7,66 @@ import (
 	"go.opentelemetry.io/collector/filter"
 )
 
+// ZegoRealtimeAudioBreakRateMetricConfig provides config for the zego.realtime.audio_break_rate metric.
+type ZegoRealtimeAudioBreakRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimeAudioBreakRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRealtimeDownlinkRttMetricConfig provides config for the zego.realtime.downlink_rtt metric.
+type ZegoRealtimeDownlinkRttMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimeDownlinkRttMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRealtimeLoginSuccessRateMetricConfig provides config for the zego.realtime.login_success_rate metric.
+type ZegoRealtimeLoginSuccessRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimeLoginSuccessRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // ZegoRealtimeMaxRoomUserMetricConfig provides config for the zego.realtime.max_room_user metric.
 type ZegoRealtimeMaxRoomUserMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
@@ -67,6 +127,26 @@ func (ms *ZegoRealtimeOnlineUserMetricConfig) Unmarshal(parser *confmap.Conf) er
 	return nil
 }
 
+// ZegoRealtimePeerToPeerDelayMetricConfig provides config for the zego.realtime.peer_to_peer_delay metric.
+type ZegoRealtimePeerToPeerDelayMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimePeerToPeerDelayMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // ZegoRealtimePlayConcurrentMetricConfig provides config for the zego.realtime.play_concurrent metric.
 type ZegoRealtimePlayConcurrentMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
@@ -74,6 +154,26 @@ type ZegoRealtimePlayConcurrentMetricConfig struct {
 }
 
 func (ms *ZegoRealtimePlayConcurrentMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRealtimePlaySuccessRateMetricConfig provides config for the zego.realtime.play_success_rate metric.
+type ZegoRealtimePlaySuccessRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimePlaySuccessRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
 	if parser == nil {
 		return nil
 	}
@@ -107,6 +207,26 @@ func (ms *ZegoRealtimePublishConcurrentMetricConfig) Unmarshal(parser *confmap.C
 	return nil
 }
 
+// ZegoRealtimePublishSuccessRateMetricConfig provides config for the zego.realtime.publish_success_rate metric.
+type ZegoRealtimePublishSuccessRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimePublishSuccessRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // ZegoRealtimeRoomConcurrentMetricConfig provides config for the zego.realtime.room_concurrent metric.
 type ZegoRealtimeRoomConcurrentMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
@@ -127,18 +247,75 @@ func (ms *ZegoRealtimeRoomConcurrentMetricConfig) Unmarshal(parser *confmap.Conf
 	return nil
 }
 
+// ZegoRealtimeUplinkRttMetricConfig provides config for the zego.realtime.uplink_rtt metric.
+type ZegoRealtimeUplinkRttMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimeUplinkRttMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRealtimeVideoBreakRateMetricConfig provides config for the zego.realtime.video_break_rate metric.
+type ZegoRealtimeVideoBreakRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRealtimeVideoBreakRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // MetricsConfig provides config for zego metrics.
 type MetricsConfig struct {
-	ZegoRealtimeMaxRoomUser       ZegoRealtimeMaxRoomUserMetricConfig       `mapstructure:"zego.realtime.max_room_user"`
-	ZegoRealtimeMixConcurrent     ZegoRealtimeMixConcurrentMetricConfig     `mapstructure:"zego.realtime.mix_concurrent"`
-	ZegoRealtimeOnlineUser        ZegoRealtimeOnlineUserMetricConfig        `mapstructure:"zego.realtime.online_user"`
-	ZegoRealtimePlayConcurrent    ZegoRealtimePlayConcurrentMetricConfig    `mapstructure:"zego.realtime.play_concurrent"`
-	ZegoRealtimePublishConcurrent ZegoRealtimePublishConcurrentMetricConfig `mapstructure:"zego.realtime.publish_concurrent"`
-	ZegoRealtimeRoomConcurrent    ZegoRealtimeRoomConcurrentMetricConfig    `mapstructure:"zego.realtime.room_concurrent"`
+	ZegoRealtimeAudioBreakRate     ZegoRealtimeAudioBreakRateMetricConfig     `mapstructure:"zego.realtime.audio_break_rate"`
+	ZegoRealtimeDownlinkRtt        ZegoRealtimeDownlinkRttMetricConfig        `mapstructure:"zego.realtime.downlink_rtt"`
+	ZegoRealtimeLoginSuccessRate   ZegoRealtimeLoginSuccessRateMetricConfig   `mapstructure:"zego.realtime.login_success_rate"`
+	ZegoRealtimeMaxRoomUser        ZegoRealtimeMaxRoomUserMetricConfig        `mapstructure:"zego.realtime.max_room_user"`
+	ZegoRealtimeMixConcurrent      ZegoRealtimeMixConcurrentMetricConfig      `mapstructure:"zego.realtime.mix_concurrent"`
+	ZegoRealtimeOnlineUser         ZegoRealtimeOnlineUserMetricConfig         `mapstructure:"zego.realtime.online_user"`
+	ZegoRealtimePeerToPeerDelay    ZegoRealtimePeerToPeerDelayMetricConfig    `mapstructure:"zego.realtime.peer_to_peer_delay"`
+	ZegoRealtimePlayConcurrent     ZegoRealtimePlayConcurrentMetricConfig     `mapstructure:"zego.realtime.play_concurrent"`
+	ZegoRealtimePlaySuccessRate    ZegoRealtimePlaySuccessRateMetricConfig    `mapstructure:"zego.realtime.play_success_rate"`
+	ZegoRealtimePublishConcurrent  ZegoRealtimePublishConcurrentMetricConfig  `mapstructure:"zego.realtime.publish_concurrent"`
+	ZegoRealtimePublishSuccessRate ZegoRealtimePublishSuccessRateMetricConfig `mapstructure:"zego.realtime.publish_success_rate"`
+	ZegoRealtimeRoomConcurrent     ZegoRealtimeRoomConcurrentMetricConfig     `mapstructure:"zego.realtime.room_concurrent"`
+	ZegoRealtimeUplinkRtt          ZegoRealtimeUplinkRttMetricConfig          `mapstructure:"zego.realtime.uplink_rtt"`
+	ZegoRealtimeVideoBreakRate     ZegoRealtimeVideoBreakRateMetricConfig     `mapstructure:"zego.realtime.video_break_rate"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
 	return MetricsConfig{
+		ZegoRealtimeAudioBreakRate: ZegoRealtimeAudioBreakRateMetricConfig{
+			Enabled: false,
+		},
+		ZegoRealtimeDownlinkRtt: ZegoRealtimeDownlinkRttMetricConfig{
+			Enabled: false,
+		},
+		ZegoRealtimeLoginSuccessRate: ZegoRealtimeLoginSuccessRateMetricConfig{
+			Enabled: false,
+		},
 		ZegoRealtimeMaxRoomUser: ZegoRealtimeMaxRoomUserMetricConfig{
 			Enabled: true,
 		},
@@ -148,14 +325,29 @@ func DefaultMetricsConfig() MetricsConfig {
 		ZegoRealtimeOnlineUser: ZegoRealtimeOnlineUserMetricConfig{
 			Enabled: true,
 		},
+		ZegoRealtimePeerToPeerDelay: ZegoRealtimePeerToPeerDelayMetricConfig{
+			Enabled: false,
+		},
 		ZegoRealtimePlayConcurrent: ZegoRealtimePlayConcurrentMetricConfig{
 			Enabled: true,
+		},
+		ZegoRealtimePlaySuccessRate: ZegoRealtimePlaySuccessRateMetricConfig{
+			Enabled: false,
 		},
 		ZegoRealtimePublishConcurrent: ZegoRealtimePublishConcurrentMetricConfig{
 			Enabled: true,
 		},
+		ZegoRealtimePublishSuccessRate: ZegoRealtimePublishSuccessRateMetricConfig{
+			Enabled: false,
+		},
 		ZegoRealtimeRoomConcurrent: ZegoRealtimeRoomConcurrentMetricConfig{
 			Enabled: true,
+		},
+		ZegoRealtimeUplinkRtt: ZegoRealtimeUplinkRttMetricConfig{
+			Enabled: false,
+		},
+		ZegoRealtimeVideoBreakRate: ZegoRealtimeVideoBreakRateMetricConfig{
+			Enabled: false,
 		},
 	}
 }

@@ -26,6 +26,15 @@ func TestMetricsBuilderConfig(t *testing.T) {
 			name: "all_set",
 			want: MetricsBuilderConfig{
 				Metrics: MetricsConfig{
+					ZegoRealtimeAudioBreakRate: ZegoRealtimeAudioBreakRateMetricConfig{
+						Enabled: true,
+					},
+					ZegoRealtimeDownlinkRtt: ZegoRealtimeDownlinkRttMetricConfig{
+						Enabled: true,
+					},
+					ZegoRealtimeLoginSuccessRate: ZegoRealtimeLoginSuccessRateMetricConfig{
+						Enabled: true,
+					},
 					ZegoRealtimeMaxRoomUser: ZegoRealtimeMaxRoomUserMetricConfig{
 						Enabled: true,
 					},
@@ -35,13 +44,28 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					ZegoRealtimeOnlineUser: ZegoRealtimeOnlineUserMetricConfig{
 						Enabled: true,
 					},
+					ZegoRealtimePeerToPeerDelay: ZegoRealtimePeerToPeerDelayMetricConfig{
+						Enabled: true,
+					},
 					ZegoRealtimePlayConcurrent: ZegoRealtimePlayConcurrentMetricConfig{
+						Enabled: true,
+					},
+					ZegoRealtimePlaySuccessRate: ZegoRealtimePlaySuccessRateMetricConfig{
 						Enabled: true,
 					},
 					ZegoRealtimePublishConcurrent: ZegoRealtimePublishConcurrentMetricConfig{
 						Enabled: true,
 					},
+					ZegoRealtimePublishSuccessRate: ZegoRealtimePublishSuccessRateMetricConfig{
+						Enabled: true,
+					},
 					ZegoRealtimeRoomConcurrent: ZegoRealtimeRoomConcurrentMetricConfig{
+						Enabled: true,
+					},
+					ZegoRealtimeUplinkRtt: ZegoRealtimeUplinkRttMetricConfig{
+						Enabled: true,
+					},
+					ZegoRealtimeVideoBreakRate: ZegoRealtimeVideoBreakRateMetricConfig{
 						Enabled: true,
 					},
 				},
@@ -54,6 +78,15 @@ func TestMetricsBuilderConfig(t *testing.T) {
 			name: "none_set",
 			want: MetricsBuilderConfig{
 				Metrics: MetricsConfig{
+					ZegoRealtimeAudioBreakRate: ZegoRealtimeAudioBreakRateMetricConfig{
+						Enabled: false,
+					},
+					ZegoRealtimeDownlinkRtt: ZegoRealtimeDownlinkRttMetricConfig{
+						Enabled: false,
+					},
+					ZegoRealtimeLoginSuccessRate: ZegoRealtimeLoginSuccessRateMetricConfig{
+						Enabled: false,
+					},
 					ZegoRealtimeMaxRoomUser: ZegoRealtimeMaxRoomUserMetricConfig{
 						Enabled: false,
 					},
@@ -63,13 +96,28 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					ZegoRealtimeOnlineUser: ZegoRealtimeOnlineUserMetricConfig{
 						Enabled: false,
 					},
+					ZegoRealtimePeerToPeerDelay: ZegoRealtimePeerToPeerDelayMetricConfig{
+						Enabled: false,
+					},
 					ZegoRealtimePlayConcurrent: ZegoRealtimePlayConcurrentMetricConfig{
+						Enabled: false,
+					},
+					ZegoRealtimePlaySuccessRate: ZegoRealtimePlaySuccessRateMetricConfig{
 						Enabled: false,
 					},
 					ZegoRealtimePublishConcurrent: ZegoRealtimePublishConcurrentMetricConfig{
 						Enabled: false,
 					},
+					ZegoRealtimePublishSuccessRate: ZegoRealtimePublishSuccessRateMetricConfig{
+						Enabled: false,
+					},
 					ZegoRealtimeRoomConcurrent: ZegoRealtimeRoomConcurrentMetricConfig{
+						Enabled: false,
+					},
+					ZegoRealtimeUplinkRtt: ZegoRealtimeUplinkRttMetricConfig{
+						Enabled: false,
+					},
+					ZegoRealtimeVideoBreakRate: ZegoRealtimeVideoBreakRateMetricConfig{
 						Enabled: false,
 					},
 				},
@@ -82,7 +130,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ZegoRealtimeMaxRoomUserMetricConfig{}, ZegoRealtimeMixConcurrentMetricConfig{}, ZegoRealtimeOnlineUserMetricConfig{}, ZegoRealtimePlayConcurrentMetricConfig{}, ZegoRealtimePublishConcurrentMetricConfig{}, ZegoRealtimeRoomConcurrentMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ZegoRealtimeAudioBreakRateMetricConfig{}, ZegoRealtimeDownlinkRttMetricConfig{}, ZegoRealtimeLoginSuccessRateMetricConfig{}, ZegoRealtimeMaxRoomUserMetricConfig{}, ZegoRealtimeMixConcurrentMetricConfig{}, ZegoRealtimeOnlineUserMetricConfig{}, ZegoRealtimePeerToPeerDelayMetricConfig{}, ZegoRealtimePlayConcurrentMetricConfig{}, ZegoRealtimePlaySuccessRateMetricConfig{}, ZegoRealtimePublishConcurrentMetricConfig{}, ZegoRealtimePublishSuccessRateMetricConfig{}, ZegoRealtimeRoomConcurrentMetricConfig{}, ZegoRealtimeUplinkRttMetricConfig{}, ZegoRealtimeVideoBreakRateMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}

@@ -18,6 +18,32 @@ const (
 	AggregationStrategyMax = "max"
 )
 
+// AttributeAPI specifies the value api attribute.
+type AttributeAPI int
+
+const (
+	_ AttributeAPI = iota
+	AttributeAPIGetRealtimeUsage
+	AttributeAPIGetRealtimeQuality
+)
+
+// String returns the string representation of the AttributeAPI.
+func (av AttributeAPI) String() string {
+	switch av {
+	case AttributeAPIGetRealtimeUsage:
+		return "GetRealtimeUsage"
+	case AttributeAPIGetRealtimeQuality:
+		return "GetRealtimeQuality"
+	}
+	return ""
+}
+
+// MapAttributeAPI is a helper map of string to AttributeAPI attribute value.
+var MapAttributeAPI = map[string]AttributeAPI{
+	"GetRealtimeUsage":   AttributeAPIGetRealtimeUsage,
+	"GetRealtimeQuality": AttributeAPIGetRealtimeQuality,
+}
+
 // AttributeOutcome specifies the value outcome attribute.
 type AttributeOutcome int
 
@@ -61,6 +87,15 @@ var MapAttributeOutcome = map[string]AttributeOutcome{
 }
 
 var MetricsInfo = metricsInfo{
+	ZegoRealtimeAudioBreakRate: metricInfo{
+		Name: "zego.realtime.audio_break_rate",
+	},
+	ZegoRealtimeDownlinkRtt: metricInfo{
+		Name: "zego.realtime.downlink_rtt",
+	},
+	ZegoRealtimeLoginSuccessRate: metricInfo{
+		Name: "zego.realtime.login_success_rate",
+	},
 	ZegoRealtimeMaxRoomUser: metricInfo{
 		Name: "zego.realtime.max_room_user",
 	},
@@ -70,29 +105,202 @@ var MetricsInfo = metricsInfo{
 	ZegoRealtimeOnlineUser: metricInfo{
 		Name: "zego.realtime.online_user",
 	},
+	ZegoRealtimePeerToPeerDelay: metricInfo{
+		Name: "zego.realtime.peer_to_peer_delay",
+	},
 	ZegoRealtimePlayConcurrent: metricInfo{
 		Name: "zego.realtime.play_concurrent",
+	},
+	ZegoRealtimePlaySuccessRate: metricInfo{
+		Name: "zego.realtime.play_success_rate",
 	},
 	ZegoRealtimePublishConcurrent: metricInfo{
 		Name: "zego.realtime.publish_concurrent",
 	},
+	ZegoRealtimePublishSuccessRate: metricInfo{
+		Name: "zego.realtime.publish_success_rate",
+	},
 	ZegoRealtimeRoomConcurrent: metricInfo{
 		Name: "zego.realtime.room_concurrent",
+	},
+	ZegoRealtimeUplinkRtt: metricInfo{
+		Name: "zego.realtime.uplink_rtt",
+	},
+	ZegoRealtimeVideoBreakRate: metricInfo{
+		Name: "zego.realtime.video_break_rate",
 	},
 }
 
 type metricsInfo struct {
-	ZegoRealtimeMaxRoomUser       metricInfo
-	ZegoRealtimeMixConcurrent     metricInfo
-	ZegoRealtimeOnlineUser        metricInfo
-	ZegoRealtimePlayConcurrent    metricInfo
-	ZegoRealtimePublishConcurrent metricInfo
-	ZegoRealtimeRoomConcurrent    metricInfo
+	ZegoRealtimeAudioBreakRate     metricInfo
+	ZegoRealtimeDownlinkRtt        metricInfo
+	ZegoRealtimeLoginSuccessRate   metricInfo
+	ZegoRealtimeMaxRoomUser        metricInfo
+	ZegoRealtimeMixConcurrent      metricInfo
+	ZegoRealtimeOnlineUser         metricInfo
+	ZegoRealtimePeerToPeerDelay    metricInfo
+	ZegoRealtimePlayConcurrent     metricInfo
+	ZegoRealtimePlaySuccessRate    metricInfo
+	ZegoRealtimePublishConcurrent  metricInfo
+	ZegoRealtimePublishSuccessRate metricInfo
+	ZegoRealtimeRoomConcurrent     metricInfo
+	ZegoRealtimeUplinkRtt          metricInfo
+	ZegoRealtimeVideoBreakRate     metricInfo
 }
 
 type metricInfo struct {
 	Name       string
 	Attributes []string
+}
+
+type metricZegoRealtimeAudioBreakRate struct {
+	data     pmetric.Metric                         // data buffer for generated metric.
+	config   ZegoRealtimeAudioBreakRateMetricConfig // metric config provided by user.
+	capacity int                                    // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.audio_break_rate metric with initial data.
+func (m *metricZegoRealtimeAudioBreakRate) init() {
+	m.data.SetName("zego.realtime.audio_break_rate")
+	m.data.SetDescription("Audio stutter rate over that minute (ZEGO audio_break_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimeAudioBreakRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimeAudioBreakRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimeAudioBreakRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimeAudioBreakRate(cfg ZegoRealtimeAudioBreakRateMetricConfig) metricZegoRealtimeAudioBreakRate {
+	m := metricZegoRealtimeAudioBreakRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRealtimeDownlinkRtt struct {
+	data     pmetric.Metric                      // data buffer for generated metric.
+	config   ZegoRealtimeDownlinkRttMetricConfig // metric config provided by user.
+	capacity int                                 // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.downlink_rtt metric with initial data.
+func (m *metricZegoRealtimeDownlinkRtt) init() {
+	m.data.SetName("zego.realtime.downlink_rtt")
+	m.data.SetDescription("Downlink latency over that minute (ZEGO downlink_rtt), in milliseconds. ZEGO's page names no unit; its per-stream quality APIs give latencies in ms.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimeDownlinkRtt) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimeDownlinkRtt) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimeDownlinkRtt) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimeDownlinkRtt(cfg ZegoRealtimeDownlinkRttMetricConfig) metricZegoRealtimeDownlinkRtt {
+	m := metricZegoRealtimeDownlinkRtt{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRealtimeLoginSuccessRate struct {
+	data     pmetric.Metric                           // data buffer for generated metric.
+	config   ZegoRealtimeLoginSuccessRateMetricConfig // metric config provided by user.
+	capacity int                                      // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.login_success_rate metric with initial data.
+func (m *metricZegoRealtimeLoginSuccessRate) init() {
+	m.data.SetName("zego.realtime.login_success_rate")
+	m.data.SetDescription("Room login success rate over that minute (ZEGO login_success_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimeLoginSuccessRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimeLoginSuccessRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimeLoginSuccessRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimeLoginSuccessRate(cfg ZegoRealtimeLoginSuccessRateMetricConfig) metricZegoRealtimeLoginSuccessRate {
+	m := metricZegoRealtimeLoginSuccessRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
 }
 
 type metricZegoRealtimeMaxRoomUser struct {
@@ -245,6 +453,56 @@ func newMetricZegoRealtimeOnlineUser(cfg ZegoRealtimeOnlineUserMetricConfig) met
 	return m
 }
 
+type metricZegoRealtimePeerToPeerDelay struct {
+	data     pmetric.Metric                          // data buffer for generated metric.
+	config   ZegoRealtimePeerToPeerDelayMetricConfig // metric config provided by user.
+	capacity int                                     // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.peer_to_peer_delay metric with initial data.
+func (m *metricZegoRealtimePeerToPeerDelay) init() {
+	m.data.SetName("zego.realtime.peer_to_peer_delay")
+	m.data.SetDescription("End-to-end delay over that minute (ZEGO peer_to_peer_delay), in milliseconds. ZEGO's page names no unit; its per-stream quality APIs give latencies in ms.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimePeerToPeerDelay) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimePeerToPeerDelay) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimePeerToPeerDelay) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimePeerToPeerDelay(cfg ZegoRealtimePeerToPeerDelayMetricConfig) metricZegoRealtimePeerToPeerDelay {
+	m := metricZegoRealtimePeerToPeerDelay{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricZegoRealtimePlayConcurrent struct {
 	data     pmetric.Metric                         // data buffer for generated metric.
 	config   ZegoRealtimePlayConcurrentMetricConfig // metric config provided by user.
@@ -287,6 +545,56 @@ func (m *metricZegoRealtimePlayConcurrent) emit(metrics pmetric.MetricSlice) {
 
 func newMetricZegoRealtimePlayConcurrent(cfg ZegoRealtimePlayConcurrentMetricConfig) metricZegoRealtimePlayConcurrent {
 	m := metricZegoRealtimePlayConcurrent{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRealtimePlaySuccessRate struct {
+	data     pmetric.Metric                          // data buffer for generated metric.
+	config   ZegoRealtimePlaySuccessRateMetricConfig // metric config provided by user.
+	capacity int                                     // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.play_success_rate metric with initial data.
+func (m *metricZegoRealtimePlaySuccessRate) init() {
+	m.data.SetName("zego.realtime.play_success_rate")
+	m.data.SetDescription("Stream playing success rate over that minute (ZEGO play_success_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimePlaySuccessRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimePlaySuccessRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimePlaySuccessRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimePlaySuccessRate(cfg ZegoRealtimePlaySuccessRateMetricConfig) metricZegoRealtimePlaySuccessRate {
+	m := metricZegoRealtimePlaySuccessRate{config: cfg}
 
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
@@ -345,6 +653,56 @@ func newMetricZegoRealtimePublishConcurrent(cfg ZegoRealtimePublishConcurrentMet
 	return m
 }
 
+type metricZegoRealtimePublishSuccessRate struct {
+	data     pmetric.Metric                             // data buffer for generated metric.
+	config   ZegoRealtimePublishSuccessRateMetricConfig // metric config provided by user.
+	capacity int                                        // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.publish_success_rate metric with initial data.
+func (m *metricZegoRealtimePublishSuccessRate) init() {
+	m.data.SetName("zego.realtime.publish_success_rate")
+	m.data.SetDescription("Stream publishing success rate over that minute (ZEGO publish_success_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimePublishSuccessRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimePublishSuccessRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimePublishSuccessRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimePublishSuccessRate(cfg ZegoRealtimePublishSuccessRateMetricConfig) metricZegoRealtimePublishSuccessRate {
+	m := metricZegoRealtimePublishSuccessRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricZegoRealtimeRoomConcurrent struct {
 	data     pmetric.Metric                         // data buffer for generated metric.
 	config   ZegoRealtimeRoomConcurrentMetricConfig // metric config provided by user.
@@ -395,22 +753,130 @@ func newMetricZegoRealtimeRoomConcurrent(cfg ZegoRealtimeRoomConcurrentMetricCon
 	return m
 }
 
+type metricZegoRealtimeUplinkRtt struct {
+	data     pmetric.Metric                    // data buffer for generated metric.
+	config   ZegoRealtimeUplinkRttMetricConfig // metric config provided by user.
+	capacity int                               // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.uplink_rtt metric with initial data.
+func (m *metricZegoRealtimeUplinkRtt) init() {
+	m.data.SetName("zego.realtime.uplink_rtt")
+	m.data.SetDescription("Uplink latency over that minute (ZEGO uplink_rtt), in milliseconds. ZEGO's page names no unit; its per-stream quality APIs give latencies in ms.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimeUplinkRtt) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimeUplinkRtt) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimeUplinkRtt) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimeUplinkRtt(cfg ZegoRealtimeUplinkRttMetricConfig) metricZegoRealtimeUplinkRtt {
+	m := metricZegoRealtimeUplinkRtt{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRealtimeVideoBreakRate struct {
+	data     pmetric.Metric                         // data buffer for generated metric.
+	config   ZegoRealtimeVideoBreakRateMetricConfig // metric config provided by user.
+	capacity int                                    // max observed number of data points added to the metric.
+}
+
+// init fills zego.realtime.video_break_rate metric with initial data.
+func (m *metricZegoRealtimeVideoBreakRate) init() {
+	m.data.SetName("zego.realtime.video_break_rate")
+	m.data.SetDescription("Video stutter rate over that minute (ZEGO video_break_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoRealtimeVideoBreakRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRealtimeVideoBreakRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRealtimeVideoBreakRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRealtimeVideoBreakRate(cfg ZegoRealtimeVideoBreakRateMetricConfig) metricZegoRealtimeVideoBreakRate {
+	m := metricZegoRealtimeVideoBreakRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
-	config                              MetricsBuilderConfig // config of the metrics builder.
-	startTime                           pcommon.Timestamp    // start time that will be applied to all recorded data points.
-	metricsCapacity                     int                  // maximum observed number of metrics per resource.
-	metricsBuffer                       pmetric.Metrics      // accumulates metrics data before emitting.
-	buildInfo                           component.BuildInfo  // contains version information.
-	resourceAttributeIncludeFilter      map[string]filter.Filter
-	resourceAttributeExcludeFilter      map[string]filter.Filter
-	metricZegoRealtimeMaxRoomUser       metricZegoRealtimeMaxRoomUser
-	metricZegoRealtimeMixConcurrent     metricZegoRealtimeMixConcurrent
-	metricZegoRealtimeOnlineUser        metricZegoRealtimeOnlineUser
-	metricZegoRealtimePlayConcurrent    metricZegoRealtimePlayConcurrent
-	metricZegoRealtimePublishConcurrent metricZegoRealtimePublishConcurrent
-	metricZegoRealtimeRoomConcurrent    metricZegoRealtimeRoomConcurrent
+	config                               MetricsBuilderConfig // config of the metrics builder.
+	startTime                            pcommon.Timestamp    // start time that will be applied to all recorded data points.
+	metricsCapacity                      int                  // maximum observed number of metrics per resource.
+	metricsBuffer                        pmetric.Metrics      // accumulates metrics data before emitting.
+	buildInfo                            component.BuildInfo  // contains version information.
+	resourceAttributeIncludeFilter       map[string]filter.Filter
+	resourceAttributeExcludeFilter       map[string]filter.Filter
+	metricZegoRealtimeAudioBreakRate     metricZegoRealtimeAudioBreakRate
+	metricZegoRealtimeDownlinkRtt        metricZegoRealtimeDownlinkRtt
+	metricZegoRealtimeLoginSuccessRate   metricZegoRealtimeLoginSuccessRate
+	metricZegoRealtimeMaxRoomUser        metricZegoRealtimeMaxRoomUser
+	metricZegoRealtimeMixConcurrent      metricZegoRealtimeMixConcurrent
+	metricZegoRealtimeOnlineUser         metricZegoRealtimeOnlineUser
+	metricZegoRealtimePeerToPeerDelay    metricZegoRealtimePeerToPeerDelay
+	metricZegoRealtimePlayConcurrent     metricZegoRealtimePlayConcurrent
+	metricZegoRealtimePlaySuccessRate    metricZegoRealtimePlaySuccessRate
+	metricZegoRealtimePublishConcurrent  metricZegoRealtimePublishConcurrent
+	metricZegoRealtimePublishSuccessRate metricZegoRealtimePublishSuccessRate
+	metricZegoRealtimeRoomConcurrent     metricZegoRealtimeRoomConcurrent
+	metricZegoRealtimeUplinkRtt          metricZegoRealtimeUplinkRtt
+	metricZegoRealtimeVideoBreakRate     metricZegoRealtimeVideoBreakRate
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -432,18 +898,26 @@ func WithStartTime(startTime pcommon.Timestamp) MetricBuilderOption {
 }
 func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, options ...MetricBuilderOption) *MetricsBuilder {
 	mb := &MetricsBuilder{
-		config:                              mbc,
-		startTime:                           pcommon.NewTimestampFromTime(time.Now()),
-		metricsBuffer:                       pmetric.NewMetrics(),
-		buildInfo:                           settings.BuildInfo,
-		metricZegoRealtimeMaxRoomUser:       newMetricZegoRealtimeMaxRoomUser(mbc.Metrics.ZegoRealtimeMaxRoomUser),
-		metricZegoRealtimeMixConcurrent:     newMetricZegoRealtimeMixConcurrent(mbc.Metrics.ZegoRealtimeMixConcurrent),
-		metricZegoRealtimeOnlineUser:        newMetricZegoRealtimeOnlineUser(mbc.Metrics.ZegoRealtimeOnlineUser),
-		metricZegoRealtimePlayConcurrent:    newMetricZegoRealtimePlayConcurrent(mbc.Metrics.ZegoRealtimePlayConcurrent),
-		metricZegoRealtimePublishConcurrent: newMetricZegoRealtimePublishConcurrent(mbc.Metrics.ZegoRealtimePublishConcurrent),
-		metricZegoRealtimeRoomConcurrent:    newMetricZegoRealtimeRoomConcurrent(mbc.Metrics.ZegoRealtimeRoomConcurrent),
-		resourceAttributeIncludeFilter:      make(map[string]filter.Filter),
-		resourceAttributeExcludeFilter:      make(map[string]filter.Filter),
+		config:                               mbc,
+		startTime:                            pcommon.NewTimestampFromTime(time.Now()),
+		metricsBuffer:                        pmetric.NewMetrics(),
+		buildInfo:                            settings.BuildInfo,
+		metricZegoRealtimeAudioBreakRate:     newMetricZegoRealtimeAudioBreakRate(mbc.Metrics.ZegoRealtimeAudioBreakRate),
+		metricZegoRealtimeDownlinkRtt:        newMetricZegoRealtimeDownlinkRtt(mbc.Metrics.ZegoRealtimeDownlinkRtt),
+		metricZegoRealtimeLoginSuccessRate:   newMetricZegoRealtimeLoginSuccessRate(mbc.Metrics.ZegoRealtimeLoginSuccessRate),
+		metricZegoRealtimeMaxRoomUser:        newMetricZegoRealtimeMaxRoomUser(mbc.Metrics.ZegoRealtimeMaxRoomUser),
+		metricZegoRealtimeMixConcurrent:      newMetricZegoRealtimeMixConcurrent(mbc.Metrics.ZegoRealtimeMixConcurrent),
+		metricZegoRealtimeOnlineUser:         newMetricZegoRealtimeOnlineUser(mbc.Metrics.ZegoRealtimeOnlineUser),
+		metricZegoRealtimePeerToPeerDelay:    newMetricZegoRealtimePeerToPeerDelay(mbc.Metrics.ZegoRealtimePeerToPeerDelay),
+		metricZegoRealtimePlayConcurrent:     newMetricZegoRealtimePlayConcurrent(mbc.Metrics.ZegoRealtimePlayConcurrent),
+		metricZegoRealtimePlaySuccessRate:    newMetricZegoRealtimePlaySuccessRate(mbc.Metrics.ZegoRealtimePlaySuccessRate),
+		metricZegoRealtimePublishConcurrent:  newMetricZegoRealtimePublishConcurrent(mbc.Metrics.ZegoRealtimePublishConcurrent),
+		metricZegoRealtimePublishSuccessRate: newMetricZegoRealtimePublishSuccessRate(mbc.Metrics.ZegoRealtimePublishSuccessRate),
+		metricZegoRealtimeRoomConcurrent:     newMetricZegoRealtimeRoomConcurrent(mbc.Metrics.ZegoRealtimeRoomConcurrent),
+		metricZegoRealtimeUplinkRtt:          newMetricZegoRealtimeUplinkRtt(mbc.Metrics.ZegoRealtimeUplinkRtt),
+		metricZegoRealtimeVideoBreakRate:     newMetricZegoRealtimeVideoBreakRate(mbc.Metrics.ZegoRealtimeVideoBreakRate),
+		resourceAttributeIncludeFilter:       make(map[string]filter.Filter),
+		resourceAttributeExcludeFilter:       make(map[string]filter.Filter),
 	}
 	if mbc.ResourceAttributes.ZegoAppID.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["zego.app_id"] = filter.CreateFilter(mbc.ResourceAttributes.ZegoAppID.MetricsInclude)
@@ -520,12 +994,20 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	ils.Scope().SetName(ScopeName)
 	ils.Scope().SetVersion(mb.buildInfo.Version)
 	ils.Metrics().EnsureCapacity(mb.metricsCapacity)
+	mb.metricZegoRealtimeAudioBreakRate.emit(ils.Metrics())
+	mb.metricZegoRealtimeDownlinkRtt.emit(ils.Metrics())
+	mb.metricZegoRealtimeLoginSuccessRate.emit(ils.Metrics())
 	mb.metricZegoRealtimeMaxRoomUser.emit(ils.Metrics())
 	mb.metricZegoRealtimeMixConcurrent.emit(ils.Metrics())
 	mb.metricZegoRealtimeOnlineUser.emit(ils.Metrics())
+	mb.metricZegoRealtimePeerToPeerDelay.emit(ils.Metrics())
 	mb.metricZegoRealtimePlayConcurrent.emit(ils.Metrics())
+	mb.metricZegoRealtimePlaySuccessRate.emit(ils.Metrics())
 	mb.metricZegoRealtimePublishConcurrent.emit(ils.Metrics())
+	mb.metricZegoRealtimePublishSuccessRate.emit(ils.Metrics())
 	mb.metricZegoRealtimeRoomConcurrent.emit(ils.Metrics())
+	mb.metricZegoRealtimeUplinkRtt.emit(ils.Metrics())
+	mb.metricZegoRealtimeVideoBreakRate.emit(ils.Metrics())
 
 	for _, op := range options {
 		op.apply(rm)
@@ -557,6 +1039,21 @@ func (mb *MetricsBuilder) Emit(options ...ResourceMetricsOption) pmetric.Metrics
 	return metrics
 }
 
+// RecordZegoRealtimeAudioBreakRateDataPoint adds a data point to zego.realtime.audio_break_rate metric.
+func (mb *MetricsBuilder) RecordZegoRealtimeAudioBreakRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimeAudioBreakRate.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoRealtimeDownlinkRttDataPoint adds a data point to zego.realtime.downlink_rtt metric.
+func (mb *MetricsBuilder) RecordZegoRealtimeDownlinkRttDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimeDownlinkRtt.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoRealtimeLoginSuccessRateDataPoint adds a data point to zego.realtime.login_success_rate metric.
+func (mb *MetricsBuilder) RecordZegoRealtimeLoginSuccessRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimeLoginSuccessRate.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordZegoRealtimeMaxRoomUserDataPoint adds a data point to zego.realtime.max_room_user metric.
 func (mb *MetricsBuilder) RecordZegoRealtimeMaxRoomUserDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricZegoRealtimeMaxRoomUser.recordDataPoint(mb.startTime, ts, val)
@@ -572,9 +1069,19 @@ func (mb *MetricsBuilder) RecordZegoRealtimeOnlineUserDataPoint(ts pcommon.Times
 	mb.metricZegoRealtimeOnlineUser.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordZegoRealtimePeerToPeerDelayDataPoint adds a data point to zego.realtime.peer_to_peer_delay metric.
+func (mb *MetricsBuilder) RecordZegoRealtimePeerToPeerDelayDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimePeerToPeerDelay.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordZegoRealtimePlayConcurrentDataPoint adds a data point to zego.realtime.play_concurrent metric.
 func (mb *MetricsBuilder) RecordZegoRealtimePlayConcurrentDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricZegoRealtimePlayConcurrent.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoRealtimePlaySuccessRateDataPoint adds a data point to zego.realtime.play_success_rate metric.
+func (mb *MetricsBuilder) RecordZegoRealtimePlaySuccessRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimePlaySuccessRate.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordZegoRealtimePublishConcurrentDataPoint adds a data point to zego.realtime.publish_concurrent metric.
@@ -582,9 +1089,24 @@ func (mb *MetricsBuilder) RecordZegoRealtimePublishConcurrentDataPoint(ts pcommo
 	mb.metricZegoRealtimePublishConcurrent.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordZegoRealtimePublishSuccessRateDataPoint adds a data point to zego.realtime.publish_success_rate metric.
+func (mb *MetricsBuilder) RecordZegoRealtimePublishSuccessRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimePublishSuccessRate.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordZegoRealtimeRoomConcurrentDataPoint adds a data point to zego.realtime.room_concurrent metric.
 func (mb *MetricsBuilder) RecordZegoRealtimeRoomConcurrentDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricZegoRealtimeRoomConcurrent.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoRealtimeUplinkRttDataPoint adds a data point to zego.realtime.uplink_rtt metric.
+func (mb *MetricsBuilder) RecordZegoRealtimeUplinkRttDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimeUplinkRtt.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoRealtimeVideoBreakRateDataPoint adds a data point to zego.realtime.video_break_rate metric.
+func (mb *MetricsBuilder) RecordZegoRealtimeVideoBreakRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoRealtimeVideoBreakRate.recordDataPoint(mb.startTime, ts, val)
 }
 
 // Reset resets metrics builder to its initial state. It should be used when external metrics source is restarted,

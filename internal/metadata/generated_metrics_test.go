@@ -66,6 +66,15 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount := 0
 			allMetricsCount := 0
+
+			allMetricsCount++
+			mb.RecordZegoRealtimeAudioBreakRateDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimeDownlinkRttDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimeLoginSuccessRateDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordZegoRealtimeMaxRoomUserDataPoint(ts, 1)
@@ -75,15 +84,30 @@ func TestMetricsBuilder(t *testing.T) {
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordZegoRealtimeOnlineUserDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimePeerToPeerDelayDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordZegoRealtimePlayConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimePlaySuccessRateDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordZegoRealtimePublishConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimePublishSuccessRateDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordZegoRealtimeRoomConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimeUplinkRttDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoRealtimeVideoBreakRateDataPoint(ts, 1)
 
 			rb := mb.NewResourceBuilder()
 			rb.SetZegoAppID("zego.app_id-val")
@@ -115,6 +139,42 @@ func TestMetricsBuilder(t *testing.T) {
 			validatedMetrics := make(map[string]bool)
 			for _, mi := range allMetricsList {
 				switch mi.Name() {
+				case "zego.realtime.audio_break_rate":
+					assert.False(t, validatedMetrics["zego.realtime.audio_break_rate"], "Found a duplicate in the metrics slice: zego.realtime.audio_break_rate")
+					validatedMetrics["zego.realtime.audio_break_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Audio stutter rate over that minute (ZEGO audio_break_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.realtime.downlink_rtt":
+					assert.False(t, validatedMetrics["zego.realtime.downlink_rtt"], "Found a duplicate in the metrics slice: zego.realtime.downlink_rtt")
+					validatedMetrics["zego.realtime.downlink_rtt"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Downlink latency over that minute (ZEGO downlink_rtt), in milliseconds. ZEGO's page names no unit; its per-stream quality APIs give latencies in ms.", mi.Description())
+					assert.Equal(t, "ms", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.realtime.login_success_rate":
+					assert.False(t, validatedMetrics["zego.realtime.login_success_rate"], "Found a duplicate in the metrics slice: zego.realtime.login_success_rate")
+					validatedMetrics["zego.realtime.login_success_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Room login success rate over that minute (ZEGO login_success_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
 				case "zego.realtime.max_room_user":
 					assert.False(t, validatedMetrics["zego.realtime.max_room_user"], "Found a duplicate in the metrics slice: zego.realtime.max_room_user")
 					validatedMetrics["zego.realtime.max_room_user"] = true
@@ -151,6 +211,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.realtime.peer_to_peer_delay":
+					assert.False(t, validatedMetrics["zego.realtime.peer_to_peer_delay"], "Found a duplicate in the metrics slice: zego.realtime.peer_to_peer_delay")
+					validatedMetrics["zego.realtime.peer_to_peer_delay"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "End-to-end delay over that minute (ZEGO peer_to_peer_delay), in milliseconds. ZEGO's page names no unit; its per-stream quality APIs give latencies in ms.", mi.Description())
+					assert.Equal(t, "ms", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
 				case "zego.realtime.play_concurrent":
 					assert.False(t, validatedMetrics["zego.realtime.play_concurrent"], "Found a duplicate in the metrics slice: zego.realtime.play_concurrent")
 					validatedMetrics["zego.realtime.play_concurrent"] = true
@@ -163,6 +235,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.realtime.play_success_rate":
+					assert.False(t, validatedMetrics["zego.realtime.play_success_rate"], "Found a duplicate in the metrics slice: zego.realtime.play_success_rate")
+					validatedMetrics["zego.realtime.play_success_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Stream playing success rate over that minute (ZEGO play_success_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
 				case "zego.realtime.publish_concurrent":
 					assert.False(t, validatedMetrics["zego.realtime.publish_concurrent"], "Found a duplicate in the metrics slice: zego.realtime.publish_concurrent")
 					validatedMetrics["zego.realtime.publish_concurrent"] = true
@@ -175,6 +259,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.realtime.publish_success_rate":
+					assert.False(t, validatedMetrics["zego.realtime.publish_success_rate"], "Found a duplicate in the metrics slice: zego.realtime.publish_success_rate")
+					validatedMetrics["zego.realtime.publish_success_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Stream publishing success rate over that minute (ZEGO publish_success_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
 				case "zego.realtime.room_concurrent":
 					assert.False(t, validatedMetrics["zego.realtime.room_concurrent"], "Found a duplicate in the metrics slice: zego.realtime.room_concurrent")
 					validatedMetrics["zego.realtime.room_concurrent"] = true
@@ -187,6 +283,30 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.realtime.uplink_rtt":
+					assert.False(t, validatedMetrics["zego.realtime.uplink_rtt"], "Found a duplicate in the metrics slice: zego.realtime.uplink_rtt")
+					validatedMetrics["zego.realtime.uplink_rtt"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Uplink latency over that minute (ZEGO uplink_rtt), in milliseconds. ZEGO's page names no unit; its per-stream quality APIs give latencies in ms.", mi.Description())
+					assert.Equal(t, "ms", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.realtime.video_break_rate":
+					assert.False(t, validatedMetrics["zego.realtime.video_break_rate"], "Found a duplicate in the metrics slice: zego.realtime.video_break_rate")
+					validatedMetrics["zego.realtime.video_break_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Video stutter rate over that minute (ZEGO video_break_rate), 0-100. ZEGO's page names no unit; its per-stream quality APIs give rates as percentages.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
 				}
 			}
 		})

@@ -31,6 +31,8 @@ type TelemetryBuilder struct {
 	ReceiverZegoAPICalls       metric.Int64Counter
 	ReceiverZegoCursorLag      metric.Float64ObservableGauge
 	ReceiverZegoDataLost       metric.Int64Counter
+	ReceiverZegoLeader         metric.Int64ObservableGauge
+	ReceiverZegoPointsDropped  metric.Int64Counter
 	ReceiverZegoPointsEmitted  metric.Int64Counter
 	ReceiverZegoPointsInvalid  metric.Int64Counter
 	ReceiverZegoPollsSkipped   metric.Int64Counter
@@ -54,6 +56,21 @@ func (builder *TelemetryBuilder) RegisterReceiverZegoCursorLagCallback(cb metric
 		cb(ctx, &observerFloat64{inst: builder.ReceiverZegoCursorLag, obs: o})
 		return nil
 	}, builder.ReceiverZegoCursorLag)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterReceiverZegoLeaderCallback sets callback for observable ReceiverZegoLeader metric.
+func (builder *TelemetryBuilder) RegisterReceiverZegoLeaderCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ReceiverZegoLeader, obs: o})
+		return nil
+	}, builder.ReceiverZegoLeader)
 	if err != nil {
 		return err
 	}
@@ -118,13 +135,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ReceiverZegoAPICalls, err = builder.meter.Int64Counter(
 		"otelcol_receiver_zego_api_calls",
-		metric.WithDescription("GetRealtimeUsage calls sent, by outcome. Every call counts against the AppID's quota. [Alpha]"),
+		metric.WithDescription("Calls sent, by interface and outcome. Every call counts against the App ID's quota. [Alpha]"),
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverZegoCursorLag, err = builder.meter.Float64ObservableGauge(
 		"otelcol_receiver_zego_cursor_lag",
-		metric.WithDescription("Age of the cursor (now minus the end of the newest acknowledged data). [Alpha]"),
+		metric.WithDescription("Age of the cursor (now minus the end of the newest data the pipeline took). [Alpha]"),
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
@@ -132,6 +149,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_zego_data_lost",
 		metric.WithDescription("Seconds of data that aged out of ZEGO's two-hour retention before they could be fetched. [Alpha]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverZegoLeader, err = builder.meter.Int64ObservableGauge(
+		"otelcol_receiver_zego_leader",
+		metric.WithDescription("1 while this receiver polls, 0 while it stands by for leadership (k8s_leader_elector). [Alpha]"),
+		metric.WithUnit("1"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverZegoPointsDropped, err = builder.meter.Int64Counter(
+		"otelcol_receiver_zego_points_dropped",
+		metric.WithDescription("Data points the pipeline refused for good (a permanent error); they are not sent again. [Alpha]"),
+		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverZegoPointsEmitted, err = builder.meter.Int64Counter(
@@ -142,7 +171,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverZegoPointsInvalid, err = builder.meter.Int64Counter(
 		"otelcol_receiver_zego_points_invalid",
-		metric.WithDescription("Points skipped because their value was not a finite integer. [Alpha]"),
+		metric.WithDescription("Points skipped because their timestamp or value was unusable (for usage metrics, not a whole number). [Alpha]"),
 		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,12 +24,17 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	require.NoError(t, tb.RegisterReceiverZegoLeaderCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	require.NoError(t, tb.RegisterReceiverZegoQuotaRemainingCallback(func(_ context.Context, observer metric.Int64Observer) error {
 		observer.Observe(1)
 		return nil
 	}))
 	tb.ReceiverZegoAPICalls.Add(context.Background(), 1)
 	tb.ReceiverZegoDataLost.Add(context.Background(), 1)
+	tb.ReceiverZegoPointsDropped.Add(context.Background(), 1)
 	tb.ReceiverZegoPointsEmitted.Add(context.Background(), 1)
 	tb.ReceiverZegoPointsInvalid.Add(context.Background(), 1)
 	tb.ReceiverZegoPollsSkipped.Add(context.Background(), 1)
@@ -40,6 +45,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverZegoDataLost(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverZegoLeader(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverZegoPointsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverZegoPointsEmitted(t, testTel,

@@ -16,7 +16,7 @@ const (
 // ledger already bounds how often that can be. Every other class waits at
 // least a minute, doubling on repeats up to 30 minutes, because calling again
 // cannot succeed before something changes (the quota window, the config, the
-// clock). A success resets it.
+// clock). A success resets it to its zero value.
 type backoff struct {
 	until    time.Time
 	delay    time.Duration
@@ -40,5 +40,3 @@ func (b *backoff) failure(kind zegoapi.ErrorKind, now time.Time) time.Duration {
 	b.until = now.Add(b.delay)
 	return b.delay
 }
-
-func (b *backoff) success() { *b = backoff{} }

@@ -7,67 +7,86 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
 const checkpointVersion = 1
 
-// checkpoint is what survives a restart when a storage extension is configured:
-// the exclusive cursor (the end of the newest window the pipeline accepted) and
-// the send times of recent calls, so the quota holds across restarts too.
-// It holds no secret and no signature.
+// checkpoint is what survives a restart, or passes to the next leader through a shared
+// storage extension: the cursor and the send times of recent calls, so the quota holds across
+// restarts and handoffs too. It holds no secret and no signature.
 type checkpoint struct {
 	Version  int     `json:"version"`
 	AppID    uint32  `json:"app_id"`
-	CursorMs int64   `json:"cursor_ms,omitempty"` // 0: no acknowledged data yet
+	CursorMs int64   `json:"cursor_ms,omitempty"` // 0: nothing acknowledged yet
 	CallsMs  []int64 `json:"calls_ms,omitempty"`
 }
 
-// checkpointKey names the receiver instance and the App ID, so two receivers
-// on one storage extension never collide and a changed app_id starts afresh.
-func checkpointKey(id component.ID, appID uint32) string {
-	return fmt.Sprintf("zego_checkpoint/%s/app_id=%d", id, appID)
-}
-
-type checkpointStore struct {
+// checkpoints loads and saves one interface's checkpoint. Its key names the receiver, the App
+// ID and the interface: receivers sharing a storage never collide, and a changed app_id starts
+// afresh.
+type checkpoints struct {
 	client storage.Client
 	key    string
 	appID  uint32
+	logger *zap.Logger
+	// failing is set while saves fail, so the failure is warned about once, not every poll.
+	failing bool
 }
 
-// load returns the stored checkpoint; found is false when there is none.
-// A checkpoint that cannot be read or decoded is an error for the caller to
-// log: the receiver then starts afresh rather than failing.
-func (s *checkpointStore) load(ctx context.Context) (cp checkpoint, found bool, err error) {
+func newCheckpoints(client storage.Client, id component.ID, appID uint32, action zegoapi.Action, logger *zap.Logger) *checkpoints {
+	return &checkpoints{
+		client: client,
+		key:    fmt.Sprintf("zego_checkpoint/%s/app_id=%d/%s", id, appID, action),
+		appID:  appID,
+		logger: logger,
+	}
+}
+
+// load returns the stored checkpoint; found is false when there is none or it cannot be used,
+// which is logged: the interface then starts afresh rather than failing.
+func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool) {
 	raw, err := s.client.Get(ctx, s.key)
-	if err != nil {
-		return checkpoint{}, false, fmt.Errorf("reading checkpoint %q: %w", s.key, err)
+	if err == nil && raw == nil {
+		return checkpoint{}, false
 	}
-	if raw == nil {
-		return checkpoint{}, false, nil
-	}
-	if err := json.Unmarshal(raw, &cp); err != nil {
-		return checkpoint{}, false, fmt.Errorf("decoding checkpoint %q: %w", s.key, err)
+	if err == nil {
+		err = json.Unmarshal(raw, &cp)
 	}
 	switch {
+	case err != nil:
 	case cp.Version != checkpointVersion:
-		return checkpoint{}, false, fmt.Errorf("checkpoint %q has version %d, this receiver reads %d", s.key, cp.Version, checkpointVersion)
+		err = fmt.Errorf("version %d, this receiver reads %d", cp.Version, checkpointVersion)
 	case cp.AppID != s.appID:
-		return checkpoint{}, false, fmt.Errorf("checkpoint %q is for app_id %d, not %d", s.key, cp.AppID, s.appID)
+		err = fmt.Errorf("it is for app_id %d, not %d", cp.AppID, s.appID)
 	case cp.CursorMs < 0:
-		return checkpoint{}, false, fmt.Errorf("checkpoint %q has a negative cursor %d", s.key, cp.CursorMs)
+		err = fmt.Errorf("negative cursor %d", cp.CursorMs)
+	default:
+		return cp, true
 	}
-	return cp, true, nil
+	s.logger.Warn("Ignoring the stored checkpoint and starting afresh from initial_lookback",
+		zap.String("key", s.key), zap.Error(err))
+	return checkpoint{}, false
 }
 
-func (s *checkpointStore) save(ctx context.Context, cp checkpoint) error {
-	cp.Version = checkpointVersion
-	cp.AppID = s.appID
+// save stores cp. A failure is logged, not fatal: polling goes on from memory.
+func (s *checkpoints) save(ctx context.Context, cp checkpoint) {
+	cp.Version, cp.AppID = checkpointVersion, s.appID
 	raw, err := json.Marshal(cp)
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.client.Set(ctx, s.key, raw)
 	}
-	if err := s.client.Set(ctx, s.key, raw); err != nil {
-		return fmt.Errorf("saving checkpoint %q: %w", s.key, err)
+	switch {
+	case err != nil && !s.failing:
+		s.failing = true
+		s.logger.Warn("Could not save the checkpoint; after a restart some data may be fetched again and the quota ledger may be incomplete",
+			zap.String("key", s.key), zap.Error(err))
+	case err != nil:
+		s.logger.Debug("Could not save the checkpoint again", zap.Error(err))
+	case s.failing:
+		s.failing = false
+		s.logger.Info("The checkpoint is saved again", zap.String("key", s.key))
 	}
-	return nil
 }

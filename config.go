@@ -3,7 +3,6 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -19,7 +18,6 @@ import (
 )
 
 const (
-	defaultEndpoint           = zegoapi.DefaultEndpoint
 	defaultCollectionInterval = 3 * time.Minute
 	defaultInitialDelay       = time.Second
 	defaultTimeout            = 30 * time.Second
@@ -27,15 +25,11 @@ const (
 	defaultInitialLookback    = 3 * time.Minute
 	defaultQuotaPerMinute     = 3
 	defaultQuotaPerDay        = 480
-
-	// retention is how far back ZEGO keeps realtime usage.
-	retention = 2 * time.Hour
 )
 
 var (
 	errMissingAppID        = errors.New("app_id is required: the numeric App ID from the ZEGO console")
 	errMissingServerSecret = errors.New("server_secret is required: the ServerSecret from the ZEGO console, e.g. server_secret: ${env:ZEGO_SERVER_SECRET}")
-	errInvalidEndpoint     = errors.New("endpoint must be an http:// or https:// URL with a host")
 	errNoMetricEnabled     = errors.New("metrics: every metric is disabled, so the receiver would call the API for nothing; enable at least one")
 	errUnknownMetric       = errors.New("metrics: unknown metric")
 	errQuotaTooLow         = errors.New("quota values must be at least 1")
@@ -45,8 +39,9 @@ var (
 	errNonPositive         = errors.New("must be positive")
 )
 
-// QuotaConfig is the call quota ZEGO grants the AppID. The receiver never
-// exceeds it; lower it to leave headroom for other callers of the same AppID.
+// QuotaConfig is the call quota ZEGO grants the App ID for each interface (GetRealtimeUsage
+// and GetRealtimeQuality state their limits separately). The receiver never exceeds it; lower
+// it to leave headroom for other callers of the same App ID.
 type QuotaConfig struct {
 	PerMinute int `mapstructure:"per_minute"`
 	PerDay    int `mapstructure:"per_day"`
@@ -78,8 +73,11 @@ type Config struct {
 	Quota QuotaConfig `mapstructure:"quota"`
 
 	// StorageID names a storage extension that keeps the cursor and the quota
-	// ledger across restarts.
+	// ledger across restarts (and, when shared, across leader handoffs).
 	StorageID *component.ID `mapstructure:"storage"`
+	// LeaderElector names a k8s_leader_elector extension: the receiver then polls only while
+	// it holds the lease.
+	LeaderElector *component.ID `mapstructure:"k8s_leader_elector"`
 
 	metadata.MetricsBuilderConfig `mapstructure:",squash"`
 
@@ -95,7 +93,7 @@ var (
 
 func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
-	client.Endpoint = defaultEndpoint
+	client.Endpoint = zegoapi.DefaultEndpoint
 	client.Timeout = defaultTimeout
 	return &Config{
 		ClientConfig:         client,
@@ -134,8 +132,8 @@ func (cfg *Config) Validate() error {
 	if cfg.ServerSecret == "" {
 		errs = append(errs, errMissingServerSecret)
 	}
-	if u, err := url.Parse(cfg.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("%w, got %q", errInvalidEndpoint, cfg.Endpoint))
+	if _, err := zegoapi.NewClient(nil, zegoapi.Config{Endpoint: cfg.Endpoint}); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout %v: %w", cfg.Timeout, errNonPositive))
@@ -168,16 +166,21 @@ func (cfg *Config) validateQuota() []error {
 	if len(errs) > 0 {
 		return errs
 	}
-	check := func(window time.Duration, limit int, key, per string) {
-		calls := int64(window / cfg.CollectionInterval)
-		if calls > int64(limit) {
-			least := ceilDiv(window, time.Duration(limit))
-			errs = append(errs, fmt.Errorf("%w: collection_interval %v would make %d calls a %s, %s is %d: use %v or more",
-				errIntervalOverQuota, cfg.CollectionInterval, calls, per, key, limit, least))
+	for _, spec := range apiSpecs {
+		if len(spec.enabledMetrics(cfg.Metrics)) == 0 {
+			continue // not called, so no quota to fit
 		}
+		check := func(window time.Duration, limit int, key, per string) {
+			calls := int64(window / cfg.CollectionInterval)
+			if calls > int64(limit) {
+				least := ceilDiv(window, time.Duration(limit))
+				errs = append(errs, fmt.Errorf("%w: collection_interval %v would make %d %s calls a %s, %s is %d: use %v or more",
+					errIntervalOverQuota, cfg.CollectionInterval, calls, spec.action, per, key, limit, least))
+			}
+		}
+		check(time.Minute, cfg.Quota.PerMinute, "quota.per_minute", "minute")
+		check(day, cfg.Quota.PerDay, "quota.per_day", "day")
 	}
-	check(time.Minute, cfg.Quota.PerMinute, "quota.per_minute", "minute")
-	check(24*time.Hour, cfg.Quota.PerDay, "quota.per_day", "day")
 	return errs
 }
 
@@ -191,7 +194,11 @@ func (cfg *Config) validateMetrics() []error {
 		}
 		errs = append(errs, fmt.Errorf("%w %q%s; known metrics: %s", errUnknownMetric, name, hint, strings.Join(known, ", ")))
 	}
-	if len(enabledMetrics(cfg.MetricsBuilderConfig)) == 0 {
+	enabled := 0
+	for _, spec := range apiSpecs {
+		enabled += len(spec.enabledMetrics(cfg.Metrics))
+	}
+	if enabled == 0 {
 		errs = append(errs, errNoMetricEnabled)
 	}
 	return errs

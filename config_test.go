@@ -30,7 +30,8 @@ func loadTestConfig(t *testing.T, name string) *Config {
 
 func TestLoadValidConfigs(t *testing.T) {
 	falseValue := false
-	storageID := component.MustNewIDWithName("file_storage", "zego")
+	storageID := component.MustNewIDWithName("redis_storage", "zego")
+	electorID := component.MustNewID("k8s_leader_elector")
 
 	tests := []struct {
 		name  string
@@ -50,7 +51,9 @@ func TestLoadValidConfigs(t *testing.T) {
 				assert.Equal(t, 3*time.Minute, cfg.InitialLookback)
 				assert.Equal(t, QuotaConfig{PerMinute: 3, PerDay: 480}, cfg.Quota)
 				assert.Nil(t, cfg.StorageID)
-				assert.Len(t, enabledMetrics(cfg.MetricsBuilderConfig), 6)
+				assert.Nil(t, cfg.LeaderElector)
+				assert.Len(t, apiSpecs[0].enabledMetrics(cfg.Metrics), 6, "usage metrics are on by default")
+				assert.Empty(t, apiSpecs[1].enabledMetrics(cfg.Metrics), "quality metrics are off by default")
 				assert.True(t, cfg.ResourceAttributes.ZegoAppID.Enabled)
 			},
 		},
@@ -67,8 +70,10 @@ func TestLoadValidConfigs(t *testing.T) {
 				assert.Equal(t, 2*time.Hour, cfg.InitialLookback)
 				assert.Equal(t, QuotaConfig{PerMinute: 2, PerDay: 300}, cfg.Quota)
 				assert.Equal(t, &storageID, cfg.StorageID)
+				assert.Equal(t, &electorID, cfg.LeaderElector)
 				assert.False(t, cfg.Metrics.ZegoRealtimeMixConcurrent.Enabled)
-				assert.Len(t, enabledMetrics(cfg.MetricsBuilderConfig), 5)
+				assert.Len(t, apiSpecs[0].enabledMetrics(cfg.Metrics), 5)
+				assert.Equal(t, []string{"uplink_rtt"}, apiNames(apiSpecs[1].enabledMetrics(cfg.Metrics)))
 				val, ok := cfg.Headers.Get("X-Team")
 				assert.True(t, ok)
 				assert.Equal(t, configopaque.String("platform"), val)
@@ -79,6 +84,14 @@ func TestLoadValidConfigs(t *testing.T) {
 			check: func(t *testing.T, cfg *Config) {
 				assert.Equal(t, 20*time.Second, cfg.CollectionInterval)
 				assert.Equal(t, 4320, cfg.Quota.PerDay)
+			},
+		},
+		{
+			// With every usage metric off, only GetRealtimeQuality is called, so only its quota counts.
+			name: "quality_only",
+			check: func(t *testing.T, cfg *Config) {
+				assert.Empty(t, apiSpecs[0].enabledMetrics(cfg.Metrics))
+				assert.Len(t, apiSpecs[1].enabledMetrics(cfg.Metrics), 8)
 			},
 		},
 	}
@@ -107,12 +120,17 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "interval_over_daily_quota",
 			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"collection_interval 1m0s would make 1440 calls a day, quota.per_day is 480: use 3m0s or more"},
+			wantMsgs: []string{"collection_interval 1m0s would make 1440 GetRealtimeUsage calls a day, quota.per_day is 480: use 3m0s or more"},
+		},
+		{
+			name:     "quality_over_daily_quota",
+			wantErrs: []error{errIntervalOverQuota},
+			wantMsgs: []string{"would make 1440 GetRealtimeUsage calls a day", "would make 1440 GetRealtimeQuality calls a day"},
 		},
 		{
 			name:     "interval_over_minute_quota",
 			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"collection_interval 10s would make 6 calls a minute, quota.per_minute is 3: use 20s or more"},
+			wantMsgs: []string{"collection_interval 10s would make 6 GetRealtimeUsage calls a minute, quota.per_minute is 3: use 20s or more"},
 		},
 		{
 			name:     "quota_below_one",
@@ -136,13 +154,11 @@ func TestInvalidConfigs(t *testing.T) {
 		},
 		{
 			name:     "bad_endpoint",
-			wantErrs: []error{errInvalidEndpoint},
-			wantMsgs: []string{`got "analytics-api.zego.im"`},
+			wantMsgs: []string{`endpoint "analytics-api.zego.im" is not an http:// or https:// URL with a host`},
 		},
 		{
 			name:     "ftp_endpoint",
-			wantErrs: []error{errInvalidEndpoint},
-			wantMsgs: []string{`got "ftp://analytics-api.zego.im"`},
+			wantMsgs: []string{`endpoint "ftp://analytics-api.zego.im" is not`},
 		},
 		{
 			name:     "no_metric_enabled",
@@ -161,10 +177,10 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name: "everything_wrong",
 			wantErrs: []error{
-				errMissingAppID, errMissingServerSecret, errInvalidEndpoint, errIntervalOverQuota,
+				errMissingAppID, errMissingServerSecret, errIntervalOverQuota,
 				errNegativeDuration, errLookbackOutOfRange, errUnknownMetric,
 			},
-			wantMsgs: []string{`did you mean "zego.realtime.publish_concurrent"?`},
+			wantMsgs: []string{`did you mean "zego.realtime.publish_concurrent"?`, `endpoint "not a url"`},
 		},
 	}
 	for _, tt := range tests {
@@ -189,7 +205,7 @@ func TestValidateReportsEveryProblemOnce(t *testing.T) {
 	require.True(t, errors.As(err, &joined))
 	msg := err.Error()
 	assert.Equal(t, 1, strings.Count(msg, "app_id is required"))
-	assert.Equal(t, 1, strings.Count(msg, "would make 1440 calls a day"))
+	assert.Equal(t, 1, strings.Count(msg, "would make 1440 GetRealtimeUsage calls a day"))
 }
 
 func TestDefaultConfigNeedsOnlyCredentials(t *testing.T) {

@@ -10,15 +10,18 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 )
 
+// backfillSlots is how many backfills (see largeWindow) the receivers of one factory, that is
+// of one collector, hold in memory at once.
+const backfillSlots = 4
+
 // NewFactory returns the factory of the zego receiver.
 func NewFactory() receiver.Factory {
+	slots := make(chan struct{}, backfillSlots)
 	return receiver.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
-		receiver.WithMetrics(createMetricsReceiver, metadata.MetricsStability),
+		receiver.WithMetrics(func(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+			return newZegoReceiver(set, cfg.(*Config), next, slots)
+		}, metadata.MetricsStability),
 	)
-}
-
-func createMetricsReceiver(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
-	return newZegoReceiver(set, cfg.(*Config), next)
 }

@@ -1,69 +1,89 @@
 package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
+	"math"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-// metricDef ties a metric this receiver emits to the API metric it comes from.
-type metricDef struct {
-	name    string // emitted metric name
-	api     string // Metrics[] value in the request
-	enabled func(metadata.MetricsConfig) bool
-	record  func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, v int64)
+// apiSpec is one ZEGO interface the receiver polls, with the metrics it serves in ZEGO's
+// documented order (the order of Metrics[] in requests).
+type apiSpec struct {
+	action  zegoapi.Action
+	attr    metadata.AttributeAPI
+	metrics []metricSpec
 }
 
-// metricDefs is in the API's documented order, which is the order of Metrics[] in requests.
-var metricDefs = []metricDef{
-	{
-		name: "zego.realtime.publish_concurrent", api: zegoapi.MetricPublishConcurrent,
-		enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePublishConcurrent.Enabled },
-		record:  (*metadata.MetricsBuilder).RecordZegoRealtimePublishConcurrentDataPoint,
-	},
-	{
-		name: "zego.realtime.play_concurrent", api: zegoapi.MetricPlayConcurrent,
-		enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePlayConcurrent.Enabled },
-		record:  (*metadata.MetricsBuilder).RecordZegoRealtimePlayConcurrentDataPoint,
-	},
-	{
-		name: "zego.realtime.room_concurrent", api: zegoapi.MetricRoomConcurrent,
-		enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeRoomConcurrent.Enabled },
-		record:  (*metadata.MetricsBuilder).RecordZegoRealtimeRoomConcurrentDataPoint,
-	},
-	{
-		name: "zego.realtime.online_user", api: zegoapi.MetricOnlineUser,
-		enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeOnlineUser.Enabled },
-		record:  (*metadata.MetricsBuilder).RecordZegoRealtimeOnlineUserDataPoint,
-	},
-	{
-		name: "zego.realtime.max_room_user", api: zegoapi.MetricMaxRoomUser,
-		enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeMaxRoomUser.Enabled },
-		record:  (*metadata.MetricsBuilder).RecordZegoRealtimeMaxRoomUserDataPoint,
-	},
-	{
-		name: "zego.realtime.mix_concurrent", api: zegoapi.MetricMixConcurrent,
-		enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeMixConcurrent.Enabled },
-		record:  (*metadata.MetricsBuilder).RecordZegoRealtimeMixConcurrentDataPoint,
-	},
+// metricSpec ties an emitted metric to the ZEGO metric it comes from.
+type metricSpec struct {
+	name    string // as emitted
+	api     string // as ZEGO names it in Metrics[]
+	enabled func(metadata.MetricsConfig) bool
+	// record adds a point to mb, or reports false when v does not fit the metric.
+	record func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, v float64) bool
+}
+
+var apiSpecs = []apiSpec{
+	{zegoapi.ActionUsage, metadata.AttributeAPIGetRealtimeUsage, []metricSpec{
+		{"zego.realtime.publish_concurrent", "publish_concurrent", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePublishConcurrent.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimePublishConcurrentDataPoint)},
+		{"zego.realtime.play_concurrent", "play_concurrent", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePlayConcurrent.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimePlayConcurrentDataPoint)},
+		{"zego.realtime.room_concurrent", "room_concurrent", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeRoomConcurrent.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeRoomConcurrentDataPoint)},
+		{"zego.realtime.online_user", "online_user", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeOnlineUser.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeOnlineUserDataPoint)},
+		{"zego.realtime.max_room_user", "max_room_user", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeMaxRoomUser.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeMaxRoomUserDataPoint)},
+		{"zego.realtime.mix_concurrent", "mix_concurrent", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeMixConcurrent.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeMixConcurrentDataPoint)},
+	}},
+	{zegoapi.ActionQuality, metadata.AttributeAPIGetRealtimeQuality, []metricSpec{
+		{"zego.realtime.video_break_rate", "video_break_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeVideoBreakRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeVideoBreakRateDataPoint)},
+		{"zego.realtime.audio_break_rate", "audio_break_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeAudioBreakRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeAudioBreakRateDataPoint)},
+		{"zego.realtime.uplink_rtt", "uplink_rtt", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeUplinkRtt.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeUplinkRttDataPoint)},
+		{"zego.realtime.downlink_rtt", "downlink_rtt", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeDownlinkRtt.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeDownlinkRttDataPoint)},
+		{"zego.realtime.peer_to_peer_delay", "peer_to_peer_delay", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePeerToPeerDelay.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimePeerToPeerDelayDataPoint)},
+		{"zego.realtime.publish_success_rate", "publish_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePublishSuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimePublishSuccessRateDataPoint)},
+		{"zego.realtime.play_success_rate", "play_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePlaySuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimePlaySuccessRateDataPoint)},
+		{"zego.realtime.login_success_rate", "login_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeLoginSuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeLoginSuccessRateDataPoint)},
+	}},
+}
+
+// count records a usage value, a count of streams, rooms, users or tasks, as an int gauge; a
+// value that is not a whole number does not fit.
+func count(record func(*metadata.MetricsBuilder, pcommon.Timestamp, int64)) func(*metadata.MetricsBuilder, pcommon.Timestamp, float64) bool {
+	return func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, v float64) bool {
+		if v != math.Trunc(v) || math.Abs(v) >= 1<<63 {
+			return false
+		}
+		record(mb, ts, int64(v))
+		return true
+	}
+}
+
+// measure records a quality value, a rate or a latency, as a double gauge, exactly as ZEGO sent it.
+func measure(record func(*metadata.MetricsBuilder, pcommon.Timestamp, float64)) func(*metadata.MetricsBuilder, pcommon.Timestamp, float64) bool {
+	return func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, v float64) bool {
+		record(mb, ts, v)
+		return true
+	}
+}
+
+// enabledMetrics returns spec's metrics that cfg enables; with none, the interface is not called.
+func (spec apiSpec) enabledMetrics(cfg metadata.MetricsConfig) []metricSpec {
+	var out []metricSpec
+	for _, m := range spec.metrics {
+		if m.enabled(cfg) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func metricNames() []string {
-	names := make([]string, len(metricDefs))
-	for i, d := range metricDefs {
-		names[i] = d.name
-	}
-	return names
-}
-
-// enabledMetrics returns the definitions of the metrics the config enables, in request order.
-func enabledMetrics(cfg metadata.MetricsBuilderConfig) []metricDef {
-	var defs []metricDef
-	for _, d := range metricDefs {
-		if d.enabled(cfg.Metrics) {
-			defs = append(defs, d)
+	var names []string
+	for _, spec := range apiSpecs {
+		for _, m := range spec.metrics {
+			names = append(names, m.name)
 		}
 	}
-	return defs
+	return names
 }

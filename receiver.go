@@ -4,292 +4,274 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-// usageAPI is the one call the receiver makes; tests substitute it. It decodes into an Answer
-// the receiver reuses from poll to poll; on error the Answer's contents are unspecified.
-type usageAPI interface {
-	GetRealtimeUsageInto(ctx context.Context, q zegoapi.Query, a *zegoapi.Answer) error
+// leaderElector is what the receiver needs of contrib's k8s_leader_elector extension, declared
+// here so that the receiver does not depend on that module. The extension calls
+// onStartedLeading each time this replica wins the lease, and onStoppedLeading when it loses it.
+type leaderElector interface {
+	SetCallBackFuncs(onStartedLeading func(context.Context), onStoppedLeading func())
 }
 
-// pollTimer fires the poll loop; tests substitute a manual one.
-type pollTimer interface {
-	C() <-chan time.Time
-	Reset(d time.Duration)
-	Stop()
-}
-
-type realTimer struct{ t *time.Timer }
-
-func (r realTimer) C() <-chan time.Time   { return r.t.C }
-func (r realTimer) Reset(d time.Duration) { r.t.Reset(d) }
-func (r realTimer) Stop()                 { r.t.Stop() }
-
-func newRealTimer(d time.Duration) pollTimer { return realTimer{time.NewTimer(d)} }
-
-// zegoReceiver polls GetRealtimeUsage on its own loop rather than through the
-// Collector's scraper controller, because a cursor may only move once the
-// pipeline has accepted the data, and the controller ignores what the
-// pipeline answers.
+// zegoReceiver polls ZEGO on its own loops rather than through the Collector's scraper
+// controller, because a cursor may only move once the pipeline has answered, and the
+// controller ignores what the pipeline answers. It polls from Start to Shutdown or, with
+// k8s_leader_elector, during each leadership term.
 type zegoReceiver struct {
-	cfg      *Config
-	settings receiver.Settings
-	logger   *zap.Logger
-	next     consumer.Metrics
-	obsrecv  *receiverhelper.ObsReport
+	cfg     *Config
+	set     receiver.Settings
+	logger  *zap.Logger
+	tb      *metadata.TelemetryBuilder
+	pollers []*poller
+	// httpClient, when set (by tests), replaces the client built from the config.
+	httpClient *http.Client
 
-	// Injected for tests.
-	now      func() time.Time
-	newTimer func(time.Duration) pollTimer
-	api      usageAPI
-
-	metrics   []metricDef
-	apiNames  []string
-	mb        *metadata.MetricsBuilder
-	resource  pcommon.Resource
-	telemetry *metadata.TelemetryBuilder
-
-	// Buffers reused from poll to poll, touched only by poll (one goroutine); see
-	// releaseLargeBuffers for their bound.
-	answer  zegoapi.Answer
-	scratch []zegoapi.Point
-	// invalidLogged: points with invalid values were warned about once already.
-	invalidLogged bool
-
-	// mu guards the state below, which telemetry callbacks read from other goroutines.
-	mu      sync.Mutex
-	state   pollState
-	store   *checkpointStore
-	errLog  errorLog
-	host    component.Host
-	cancel  context.CancelFunc
-	done    chan struct{}
-	started bool
-
-	// saveFailing is set while saving the checkpoint fails, so the failure is
-	// warned about once rather than at every poll; guarded by mu.
-	saveFailing bool
+	mu       sync.Mutex // serialises Start, Shutdown and the leadership callbacks
+	host     component.Host
+	storage  storage.Client
+	stop     context.CancelFunc // set while polling
+	loops    sync.WaitGroup
+	shutdown bool
+	leading  atomic.Bool
 }
 
-// pollState is what one poll decides from and updates.
-type pollState struct {
-	cursorMs int64 // exclusive; 0 until the first poll or a checkpoint sets it
-	// acknowledged is true when cursorMs marks data the pipeline accepted (or a
-	// loaded checkpoint), as opposed to the first poll's initial lookback.
-	acknowledged bool
-	ledger       *quotaLedger
-	backoff      backoff
-}
-
-func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics) (*zegoReceiver, error) {
+func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}) (*zegoReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
-		ReceiverID:             set.ID,
-		Transport:              "http",
-		ReceiverCreateSettings: set,
+		ReceiverID: set.ID, Transport: "http", ReceiverCreateSettings: set,
 	})
 	if err != nil {
 		return nil, err
 	}
-	metrics := enabledMetrics(cfg.MetricsBuilderConfig)
-	apiNames := make([]string, len(metrics))
-	for i, d := range metrics {
-		apiNames[i] = d.api
-	}
-	// A gauge point from ZEGO is an instant reading: no start timestamp.
-	mb := metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0))
-	rb := mb.NewResourceBuilder()
-	rb.SetZegoAppID(strconv.FormatUint(uint64(cfg.AppID), 10))
-	r := &zegoReceiver{
-		cfg:      cfg,
-		settings: set,
-		logger:   set.Logger,
-		next:     next,
-		obsrecv:  obsrecv,
-		now:      time.Now,
-		newTimer: newRealTimer,
-		metrics:  metrics,
-		apiNames: apiNames,
-		mb:       mb,
-		resource: rb.Emit(),
-		state:    pollState{ledger: newQuotaLedger(cfg.Quota, cfg.Timeout)},
-		store:    &checkpointStore{client: storage.NewNopClient(), key: checkpointKey(set.ID, cfg.AppID), appID: cfg.AppID},
-	}
-	if r.telemetry, err = metadata.NewTelemetryBuilder(set.TelemetrySettings); err != nil {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(
-		r.telemetry.RegisterReceiverZegoCursorLagCallback(r.observeCursorLag),
-		r.telemetry.RegisterReceiverZegoQuotaRemainingCallback(r.observeQuotaRemaining),
-	); err != nil {
-		return nil, err
+	// API failures are expected events, not bugs: their log lines need no stack trace.
+	logger := set.Logger.WithOptions(zap.AddStacktrace(zapcore.FatalLevel))
+	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb}
+	for _, spec := range apiSpecs {
+		metrics := spec.enabledMetrics(cfg.Metrics)
+		if len(metrics) == 0 {
+			continue
+		}
+		// A gauge point from ZEGO is an instant reading: no start timestamp.
+		mb := metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0))
+		rb := mb.NewResourceBuilder()
+		rb.SetZegoAppID(strconv.FormatUint(uint64(cfg.AppID), 10))
+		r.pollers = append(r.pollers, &poller{
+			spec: spec, metrics: metrics, cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
+			api:    metric.WithAttributeSet(attribute.NewSet(attribute.String("api", spec.attr.String()))),
+			logger: logger.With(zap.String("api", string(spec.action))),
+			mb:     mb, resource: rb.Emit(), slots: slots,
+			ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
+		})
 	}
-	return r, nil
+	err = errors.Join(
+		tb.RegisterReceiverZegoCursorLagCallback(func(_ context.Context, o metric.Float64Observer) error {
+			for _, p := range r.pollers {
+				if lag, ok := p.cursorLag(); ok {
+					o.Observe(lag.Seconds(), p.api)
+				}
+			}
+			return nil
+		}),
+		tb.RegisterReceiverZegoQuotaRemainingCallback(func(_ context.Context, o metric.Int64Observer) error {
+			for _, p := range r.pollers {
+				o.Observe(int64(p.quotaLeft()), p.api)
+			}
+			return nil
+		}),
+		tb.RegisterReceiverZegoLeaderCallback(func(_ context.Context, o metric.Int64Observer) error {
+			if r.leading.Load() {
+				o.Observe(1)
+			} else {
+				o.Observe(0)
+			}
+			return nil
+		}),
+	)
+	return r, err
 }
 
-// Start prepares the client and the checkpoint and starts the poll loop. It
-// never waits on the network: the first call happens initial_delay later.
+// Start builds the client, opens the checkpoint storage, says what the receiver will do, and
+// starts polling (or, with k8s_leader_elector, waits to be elected). It never waits on the
+// network: the first call happens initial_delay after polling starts.
 func (r *zegoReceiver) Start(ctx context.Context, host component.Host) error {
-	if r.api == nil {
-		httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
-		if err != nil {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	httpClient := r.httpClient
+	if httpClient == nil {
+		var err error
+		if httpClient, err = r.cfg.ToClient(ctx, host.GetExtensions(), r.set.TelemetrySettings); err != nil {
 			return fmt.Errorf("building the HTTP client: %w", err)
 		}
-		r.api = zegoapi.NewClient(httpClient, zegoapi.Config{
-			Endpoint:     r.cfg.Endpoint,
-			AppID:        r.cfg.AppID,
-			ServerSecret: string(r.cfg.ServerSecret),
-			IsTest:       r.cfg.IsTest,
-		}, zegoapi.WithClock(r.now))
 	}
+	client, err := zegoapi.NewClient(httpClient, zegoapi.Config{
+		Endpoint: r.cfg.Endpoint, AppID: r.cfg.AppID, ServerSecret: string(r.cfg.ServerSecret), IsTest: r.cfg.IsTest,
+	})
+	if err != nil {
+		return err
+	}
+	r.storage = storage.NewNopClient()
 	if r.cfg.StorageID != nil {
-		client, err := storageClient(ctx, host, *r.cfg.StorageID, r.settings.ID)
-		if err != nil {
+		if r.storage, err = storageClient(ctx, host, *r.cfg.StorageID, r.set.ID); err != nil {
 			return err
 		}
-		r.store.client = client
+	}
+	var elector leaderElector
+	if id := r.cfg.LeaderElector; id != nil {
+		ext, found := host.GetExtensions()[*id]
+		if !found {
+			return fmt.Errorf("k8s_leader_elector: extension %q is not configured; add it under extensions: and service::extensions", id)
+		}
+		if elector, _ = ext.(leaderElector); elector == nil {
+			return fmt.Errorf("k8s_leader_elector: extension %q is not a leader elector (it has no SetCallBackFuncs)", id)
+		}
+	}
+	r.host = host
+	for _, p := range r.pollers {
+		p.client, p.host = client, host
+		p.store = newCheckpoints(r.storage, r.set.ID, r.cfg.AppID, p.spec.action, p.logger)
 	}
 
-	r.mu.Lock()
-	r.host = host
-	r.loadCheckpoint(ctx)
-	r.mu.Unlock()
-
-	loopCtx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	r.done = make(chan struct{})
-	r.started = true
-	go r.run(loopCtx, r.now().Add(r.cfg.InitialDelay))
+	if elector == nil {
+		r.startLocked(context.Background(), func(from []string) { r.logPlan("off", zap.Strings("from", from)) })
+		return nil
+	}
+	r.logPlan(fmt.Sprintf("on, through %q: polls only while leading", r.cfg.LeaderElector))
+	elector.SetCallBackFuncs(r.startedLeading, r.stoppedLeading)
 	return nil
 }
 
-func storageClient(ctx context.Context, host component.Host, storageID, self component.ID) (storage.Client, error) {
-	ext, ok := host.GetExtensions()[storageID]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not configured; add it under extensions: and service::extensions", storageID)
+func storageClient(ctx context.Context, host component.Host, id, self component.ID) (storage.Client, error) {
+	ext, found := host.GetExtensions()[id]
+	if !found {
+		return nil, fmt.Errorf("storage: extension %q is not configured; add it under extensions: and service::extensions", id)
 	}
 	se, ok := ext.(storage.Extension)
 	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", storageID)
+		return nil, fmt.Errorf("storage: extension %q is not a storage extension", id)
 	}
 	client, err := se.GetClient(ctx, component.KindReceiver, self, "")
 	if err != nil {
-		return nil, fmt.Errorf("storage: opening a client on %q: %w", storageID, err)
+		return nil, fmt.Errorf("storage: opening a client on %q: %w", id, err)
 	}
 	return client, nil
 }
 
-// Shutdown stops the loop (cancelling a call in flight), saves the checkpoint
-// and closes the storage client. It is safe without Start.
+// startedLeading starts a fresh polling term from the checkpoint, which a storage shared
+// between the replicas carries from the previous leader: its cursor and the calls it spent.
+func (r *zegoReceiver) startedLeading(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shutdown || r.stop != nil {
+		return
+	}
+	r.startLocked(ctx, func(from []string) { r.logger.Info("Elected leader: polling starts", zap.Strings("from", from)) })
+	r.reportLeading(true)
+}
+
+// stoppedLeading stops polling promptly (a call in flight is canceled; it stays in the
+// ledger), saves the checkpoint for the next leader, and stands by.
+func (r *zegoReceiver) stoppedLeading() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stop == nil {
+		return
+	}
+	r.stopLocked(context.Background())
+	r.logger.Info("Lost leadership: polling stopped, checkpoint saved; standing by")
+	r.reportLeading(false)
+}
+
+// startLocked loads each interface's checkpoint, announces where each resumes, and starts
+// the loops. Call with r.mu held.
+func (r *zegoReceiver) startLocked(parent context.Context, announce func(from []string)) {
+	ctx, cancel := context.WithCancel(parent)
+	r.stop = cancel
+	var from []string
+	for _, p := range r.pollers {
+		from = append(from, fmt.Sprintf("%s from %s", p.spec.action, p.restore(ctx)))
+	}
+	announce(from)
+	for _, p := range r.pollers {
+		r.loops.Go(func() { p.run(ctx) })
+	}
+	r.leading.Store(true)
+}
+
+// stopLocked ends the loops and saves the checkpoints. Call with r.mu held.
+func (r *zegoReceiver) stopLocked(ctx context.Context) {
+	r.stop()
+	r.stop = nil
+	r.loops.Wait()
+	for _, p := range r.pollers {
+		p.save(ctx)
+	}
+	r.leading.Store(false)
+}
+
+func (r *zegoReceiver) reportLeading(leading bool) {
+	attrs := pcommon.NewMap()
+	attrs.PutBool("zego.leader", leading)
+	componentstatus.ReportStatus(r.host, componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs)))
+}
+
+// Shutdown stops polling, saves the checkpoints and closes the storage client. It is safe
+// without Start.
 func (r *zegoReceiver) Shutdown(ctx context.Context) error {
-	defer r.telemetry.Shutdown()
-	if !r.started {
-		return nil
-	}
-	r.cancel()
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	r.mu.Lock()
-	r.saveCheckpoint(ctx)
-	r.mu.Unlock()
-	return r.store.client.Close(ctx)
-}
-
-// run polls at initial_delay and then every collection_interval, on a fixed
-// schedule: a slow poll delays the next tick but does not shift the ones after.
-func (r *zegoReceiver) run(ctx context.Context, next time.Time) {
-	defer close(r.done)
-	timer := r.newTimer(r.cfg.InitialDelay)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C():
-		}
-		r.poll(ctx)
-		next = nextTick(next, r.cfg.CollectionInterval, r.now())
-		timer.Reset(next.Sub(r.now()))
-	}
-}
-
-// nextTick is the first tick of the schedule last, last+interval, … after now.
-func nextTick(last time.Time, interval time.Duration, now time.Time) time.Time {
-	next := last.Add(interval)
-	if !next.After(now) {
-		missed := now.Sub(next)/interval + 1
-		next = next.Add(missed * interval)
-	}
-	return next
-}
-
-func (r *zegoReceiver) observeCursorLag(_ context.Context, o metric.Float64Observer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.state.cursorMs != 0 {
-		o.Observe(float64(r.now().UnixMilli()-r.state.cursorMs) / 1000)
+	defer r.tb.Shutdown()
+	r.shutdown = true
+	if r.stop != nil {
+		r.stopLocked(ctx)
+	}
+	if r.storage != nil {
+		return r.storage.Close(ctx)
 	}
 	return nil
 }
 
-func (r *zegoReceiver) observeQuotaRemaining(_ context.Context, o metric.Int64Observer) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	o.Observe(int64(r.state.ledger.remainingToday(r.now())))
-	return nil
-}
-
-// loadCheckpoint restores the cursor and ledger; a bad checkpoint is logged and ignored.
-func (r *zegoReceiver) loadCheckpoint(ctx context.Context) {
-	cp, found, err := r.store.load(ctx)
-	if err != nil {
-		r.logger.Warn("Ignoring the stored checkpoint and starting afresh; data older than initial_lookback will not be fetched",
-			zap.Error(err), zap.Duration("initial_lookback", r.cfg.InitialLookback))
-		return
+// logPlan says, before any call, what the receiver is going to do.
+func (r *zegoReceiver) logPlan(leaderElection string, more ...zap.Field) {
+	var apis []string
+	for _, p := range r.pollers {
+		apis = append(apis, fmt.Sprintf("%s (%d metrics)", p.spec.action, len(p.metrics)))
 	}
-	if !found {
-		return
+	storageName := "none: a restart fetches initial_lookback again and forgets the calls already made"
+	if r.cfg.StorageID != nil {
+		storageName = r.cfg.StorageID.String()
 	}
-	r.state.cursorMs = cp.CursorMs
-	r.state.acknowledged = cp.CursorMs != 0
-	r.state.ledger.restore(cp.CallsMs, r.now())
-	r.logger.Info("Resuming from checkpoint",
-		zap.Time("cursor", time.UnixMilli(cp.CursorMs).UTC()), zap.Int("calls_in_last_24h", len(cp.CallsMs)))
-}
-
-// saveCheckpoint persists what has been acknowledged and every call sent. A
-// failure is logged, not fatal: polling goes on from memory. Call with mu held.
-func (r *zegoReceiver) saveCheckpoint(ctx context.Context) {
-	cp := checkpoint{CallsMs: r.state.ledger.snapshot(r.now())}
-	if r.state.acknowledged {
-		cp.CursorMs = r.state.cursorMs
+	fields := []zap.Field{
+		zap.String("endpoint", r.cfg.Endpoint),
+		zap.Uint32("app_id", r.cfg.AppID),
+		zap.String("apis", strings.Join(apis, ", ")),
+		zap.String("collection_interval", fmt.Sprintf("%s: %d calls a day per interface, against a quota of %d a minute and %d a day",
+			r.cfg.CollectionInterval, int64(day/r.cfg.CollectionInterval), r.cfg.Quota.PerMinute, r.cfg.Quota.PerDay)),
+		zap.String("data_delay", r.cfg.DataDelay.String()),
+		zap.String("storage", storageName),
+		zap.String("leader_election", leaderElection),
 	}
-	err := r.store.save(ctx, cp)
-	switch {
-	case err != nil && !r.saveFailing:
-		r.saveFailing = true
-		r.logger.Warn("Could not save the checkpoint; after a restart some data may be fetched again and the quota ledger may be incomplete", zap.Error(err))
-	case err != nil:
-		r.logger.Debug("Could not save the checkpoint again", zap.Error(err))
-	case r.saveFailing:
-		r.saveFailing = false
-		r.logger.Info("The checkpoint is saved again")
-	}
+	r.logger.Info("Polling ZEGO's real-time monitoring", append(fields, more...)...)
 }

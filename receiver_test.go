@@ -3,168 +3,444 @@ package zegoreceiver
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pipeline"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
+	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
-func TestStartDoesNotCallTheAPI(t *testing.T) {
-	h := newHarness(t, testConfig())
-	require.NoError(t, h.r.Start(context.Background(), componenttest.NewNopHost()))
-	assert.Empty(t, h.api.calls(), "Start must not wait on the network")
-	require.NoError(t, h.r.Shutdown(context.Background()))
-	assert.Empty(t, h.api.calls())
+var (
+	storageID = component.MustNewID("shared_storage")
+	electorID = component.MustNewID("k8s_leader_elector")
+)
+
+// sharedStorage is a storage extension whose clients share one store, as replicas share a
+// redis_storage; closing a client leaves the store to the others.
+type sharedStorage struct {
+	component.StartFunc
+	component.ShutdownFunc
+	store *storagetest.TestClient
+	fail  error // returned by GetClient when set
 }
 
-// The loop polls when the timer fires and re-arms it for the next tick of a fixed schedule.
-func TestLoopPollsOnTicks(t *testing.T) {
-	h := newHarness(t, testConfig())
-	require.NoError(t, h.r.Start(context.Background(), componenttest.NewNopHost()))
-	h.clock.Advance(h.r.cfg.InitialDelay)
-	for i := range 3 {
-		h.timer.c <- h.clock.Now()
-		assert.Equal(t, 3*time.Minute, <-h.timer.resets, "tick %d", i)
-		assert.Len(t, h.api.calls(), i+1)
-		h.clock.Advance(3 * time.Minute)
+func newSharedStorage() *sharedStorage {
+	return &sharedStorage{store: storagetest.NewInMemoryClient(component.KindReceiver, component.MustNewID("zego"), "")}
+}
+
+func (s *sharedStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return keepOpen{s.store}, s.fail
+}
+
+type keepOpen struct{ storage.Client }
+
+func (keepOpen) Close(context.Context) error { return nil }
+
+// fakeElector stands in for contrib's k8s_leader_elector: the test decides who leads.
+type fakeElector struct {
+	component.StartFunc
+	component.ShutdownFunc
+	started func(context.Context)
+	stopped func()
+	cancel  context.CancelFunc
+}
+
+func (e *fakeElector) SetCallBackFuncs(started func(context.Context), stopped func()) {
+	e.started, e.stopped = started, stopped
+}
+
+// lead and lose call back as the real elector does: lose cancels the term's context first.
+func (e *fakeElector) lead() {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	e.started(ctx)
+}
+
+func (e *fakeElector) lose() {
+	e.cancel()
+	e.stopped()
+}
+
+func hostWith(exts map[component.ID]component.Component) component.Host {
+	h := storagetest.NewStorageHost()
+	for id, ext := range exts {
+		h = h.WithExtension(id, ext)
 	}
-	require.NoError(t, h.r.Shutdown(context.Background()))
+	return h
 }
 
-func TestNextTickKeepsTheSchedule(t *testing.T) {
-	interval := 3 * time.Minute
+// The plan comes before any call; then one line for the first batch, and quiet while healthy.
+func TestStartSaysThePlanFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(nil)
+		x := start(t, testConfig(), sim.Transport(), &recorder{}, componenttest.NewNopHost())
+
+		infos := x.logs.FilterLevelExact(zapcore.InfoLevel).All()
+		require.Len(t, infos, 1)
+		assert.Empty(t, sim.Calls(), "the plan is said before the first call")
+		assert.Equal(t, "Polling ZEGO's real-time monitoring", infos[0].Message)
+		assert.Equal(t, map[string]any{
+			"endpoint":            "https://analytics-api.zego.im",
+			"app_id":              testAppID,
+			"apis":                "GetRealtimeUsage (6 metrics)",
+			"collection_interval": "3m0s: 480 calls a day per interface, against a quota of 3 a minute and 480 a day",
+			"data_delay":          "3m0s",
+			"storage":             "none: a restart fetches initial_lookback again and forgets the calls already made",
+			"leader_election":     "off",
+			"from":                []any{"GetRealtimeUsage from initial_lookback: 3m0s before now - data_delay"},
+		}, infos[0].ContextMap())
+
+		time.Sleep(time.Hour)
+		infos = x.logs.FilterLevelExact(zapcore.InfoLevel).All()
+		require.Len(t, infos, 2, "then quiet while healthy")
+		assert.Equal(t, "First batch delivered; quiet from now on while healthy", infos[1].Message)
+		assert.Equal(t, int64(6*180), infos[1].ContextMap()["points"])
+		assert.Len(t, callsOf(sim, zegoapi.ActionUsage), 20)
+		assert.Empty(t, callsOf(sim, zegoapi.ActionQuality), "no quality metric enabled, no quality call")
+	})
+}
+
+func TestStartFailsLoudly(t *testing.T) {
+	broken := newSharedStorage()
+	broken.fail = errors.New("timeout")
 	tests := []struct {
-		name      string
-		last, now time.Time
-		want      time.Time
+		name    string
+		edit    func(*Config)
+		exts    map[component.ID]component.Component
+		wantErr string
 	}{
-		{"poll took no time", t0, t0, t0.Add(interval)},
-		{"slow poll does not shift the schedule", t0, t0.Add(10 * time.Second), t0.Add(interval)},
-		{"missed ticks are skipped, not bunched", t0, t0.Add(7 * time.Minute), t0.Add(9 * time.Minute)},
-		{"exactly on a tick moves to the next", t0, t0.Add(interval), t0.Add(2 * interval)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, nextTick(tt.last, interval, tt.now))
-		})
-	}
-}
-
-// Shutdown cancels a call in flight, waits for the loop and saves the checkpoint.
-func TestShutdownCancelsInFlightCall(t *testing.T) {
-	cfg := testConfig()
-	cfg.StorageID = &storageID
-	store := newMemStorage()
-	h := newHarness(t, cfg)
-	entered := make(chan struct{})
-	h.api.respond = func(ctx context.Context, _ zegoapi.Query) (*zegoapi.Answer, error) {
-		close(entered)
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	require.NoError(t, h.r.Start(context.Background(), hostWithStorage(store)))
-	h.timer.c <- h.clock.Now()
-	<-entered
-	require.NoError(t, h.r.Shutdown(context.Background()))
-
-	var cp checkpoint
-	require.NoError(t, json.Unmarshal(store.data[checkpointKey(testID, 12345)], &cp))
-	assert.Len(t, cp.CallsMs, 1, "the interrupted call still counts against the quota")
-	assert.Zero(t, cp.CursorMs, "nothing was acknowledged")
-	assert.Zero(t, h.logs.FilterMessageSnippet("GetRealtimeUsage failed").Len(), "a shutdown is not an API failure")
-}
-
-func TestShutdownWithoutStart(t *testing.T) {
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), testConfig(), consumertest.NewNop())
-	require.NoError(t, err)
-	require.NoError(t, r.Shutdown(context.Background()))
-}
-
-func TestStartFailsLoudlyOnMissingStorage(t *testing.T) {
-	tests := []struct {
-		name string
-		host component.Host
-		want string
-	}{
-		{"not configured", componenttest.NewNopHost(), `extension "file_storage/test" is not configured`},
-		{"not a storage extension", hostWithExtensions{Host: componenttest.NewNopHost(), ext: map[component.ID]component.Component{storageID: notStorage{}}}, "is not a storage extension"},
+		{"storage not configured", func(c *Config) { c.StorageID = &storageID }, nil,
+			`storage: extension "shared_storage" is not configured; add it under extensions: and service::extensions`},
+		{"not a storage", func(c *Config) { c.StorageID = &electorID }, map[component.ID]component.Component{electorID: &fakeElector{}},
+			`storage: extension "k8s_leader_elector" is not a storage extension`},
+		// The usual cause of a held storage file is a second poller for the same App ID: polling
+		// without the checkpoint would double calls and deliveries.
+		{"storage cannot open", func(c *Config) { c.StorageID = &storageID }, map[component.ID]component.Component{storageID: broken},
+			`storage: opening a client on "shared_storage": timeout`},
+		{"elector not configured", func(c *Config) { c.LeaderElector = &electorID }, nil,
+			`k8s_leader_elector: extension "k8s_leader_elector" is not configured; add it under extensions: and service::extensions`},
+		{"not an elector", func(c *Config) { c.LeaderElector = &storageID }, map[component.ID]component.Component{storageID: newSharedStorage()},
+			`k8s_leader_elector: extension "shared_storage" is not a leader elector (it has no SetCallBackFuncs)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
-			cfg.StorageID = &storageID
-			h := newHarness(t, cfg)
-			err := h.r.Start(context.Background(), tt.host)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-			require.NoError(t, h.r.Shutdown(context.Background()))
+			tt.edit(cfg)
+			r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, make(chan struct{}, 1))
+			require.NoError(t, err)
+			assert.EqualError(t, r.Start(t.Context(), hostWith(tt.exts)), tt.wantErr)
+			assert.NoError(t, r.Shutdown(t.Context()))
 		})
 	}
 }
 
-// Two receivers on one storage extension keep separate checkpoints, and a
-// changed app_id never reuses another's cursor.
-func TestCheckpointKeysDoNotCollide(t *testing.T) {
-	assert.NotEqual(t, checkpointKey(component.MustNewIDWithName("zego", "a"), 1), checkpointKey(component.MustNewIDWithName("zego", "b"), 1))
-	assert.NotEqual(t, checkpointKey(testID, 1), checkpointKey(testID, 2))
+// Shutdown cancels a call in flight at once; the call stays in the checkpoint's ledger,
+// because ZEGO counted it.
+func TestShutdownCancelsACallInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(nil)
+		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: time.Hour})
+		store := newSharedStorage()
+		cfg := testConfig()
+		cfg.StorageID = &storageID
+		x := start(t, cfg, sim.Transport(), &recorder{}, hostWith(map[component.ID]component.Component{storageID: store}))
+		time.Sleep(2 * time.Second)
+		synctest.Wait() // the call waits in the simulator
 
-	store := newMemStorage()
-	raw, err := json.Marshal(checkpoint{Version: checkpointVersion, AppID: 1, CursorMs: t0.Add(-time.Hour).UnixMilli()})
+		began := time.Now()
+		require.NoError(t, x.r.Shutdown(t.Context()))
+		assert.Equal(t, began, time.Now(), "no wait for the slow answer")
+		raw, err := store.store.Get(t.Context(), "zego_checkpoint/zego/app_id=12345/GetRealtimeUsage")
+		require.NoError(t, err)
+		var cp checkpoint
+		require.NoError(t, json.Unmarshal(raw, &cp))
+		assert.Len(t, cp.CallsMs, 1)
+		assert.Zero(t, cp.CursorMs, "nothing was acknowledged")
+	})
+}
+
+// Two replicas behind an elector share a storage. Leadership moves A → B → A: only the leader
+// calls, each new leader continues where the last stopped (nothing lost, nothing twice), and
+// knows the calls the last one spent: a quota of one call a minute holds across the handoffs,
+// though each new term's first poll comes a second after it starts.
+func TestLeaderElection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = 1, -1 })
+		store, pipeline := newSharedStorage(), &recorder{}
+		cfg := testConfig()
+		enableQuality(t, cfg)
+		cfg.CollectionInterval, cfg.Timeout = 2*time.Minute, 10*time.Second
+		cfg.Quota = QuotaConfig{PerMinute: 1, PerDay: 100_000}
+		cfg.StorageID, cfg.LeaderElector = &storageID, &electorID
+
+		electors := map[string]*fakeElector{"A": {}, "B": {}}
+		replicas := map[string]*run{}
+		calls := map[string][]time.Time{} // by replica
+		var mu sync.Mutex
+		for name, e := range electors {
+			rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+				mu.Lock()
+				calls[name] = append(calls[name], time.Now())
+				mu.Unlock()
+				return sim.Transport().RoundTrip(r)
+			})
+			replicas[name] = start(t, cfg, rt, pipeline, hostWith(map[component.ID]component.Component{storageID: store, electorID: e}))
+		}
+		type term struct {
+			replica    string
+			from, till time.Time
+		}
+		var terms []term
+		time.Sleep(5 * time.Minute) // no one polls before being elected
+		for _, name := range []string{"A", "B", "A"} {
+			from := time.Now()
+			electors[name].lead()
+			assert.Equal(t, int64(1), replicas[name].leader(t))
+			time.Sleep(10*time.Minute + 30*time.Second)
+			electors[name].lose()
+			assert.Equal(t, int64(0), replicas[name].leader(t))
+			terms = append(terms, term{name, from, time.Now()})
+		}
+
+		for name, times := range calls {
+			for _, at := range times {
+				assert.True(t, slices.ContainsFunc(terms, func(tm term) bool {
+					return tm.replica == name && !at.Before(tm.from) && !at.After(tm.till)
+				}), "replica %s called at %v while standing by", name, at)
+			}
+		}
+		for _, api := range []zegoapi.Action{zegoapi.ActionUsage, zegoapi.ActionQuality} {
+			apiCalls := callsOf(sim, api)
+			assert.LessOrEqual(t, maxInWindow(apiCalls, time.Minute), 1, "%s: the quota held across the handoffs", api)
+			for _, c := range apiCalls {
+				assert.Equal(t, zegosim.CodeSuccess, c.Code)
+			}
+			var cp checkpoint
+			raw, err := store.store.Get(t.Context(), fmt.Sprintf("zego_checkpoint/zego/app_id=12345/%s", api))
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(raw, &cp))
+			assertExactlyOnce(t, sim, cfg, api, apiCalls[0].StartMs, cp.CursorMs, pipeline.got)
+		}
+		assert.Len(t, replicas["A"].logs.FilterMessage("Elected leader: polling starts").All(), 2)
+		assert.Len(t, replicas["B"].logs.FilterMessage("Lost leadership: polling stopped, checkpoint saved; standing by").All(), 1)
+	})
+}
+
+func (x *run) leader(t *testing.T) int64 {
+	m, err := x.tel.GetMetric("otelcol_receiver_zego_leader")
 	require.NoError(t, err)
-	store.data[checkpointKey(testID, 1)] = raw
-
-	cfg := testConfig() // app_id 12345: the stored app_id 1 cursor must not be used
-	cfg.StorageID = &storageID
-	h := newHarness(t, cfg)
-	require.NoError(t, h.r.Start(context.Background(), hostWithStorage(store)))
-	require.Equal(t, pollDelivered, h.poll(t))
-	require.NoError(t, h.r.Shutdown(context.Background()))
-	assert.Equal(t, t0.Add(-6*time.Minute).UnixMilli(), h.api.last(t).StartMs)
-	assert.Equal(t, raw, store.data[checkpointKey(testID, 1)], "another app_id's checkpoint is left alone")
+	return m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value
 }
 
-func TestStorageFaultsAreNotFatal(t *testing.T) {
+// The Collector's own receiver contract: data the pipeline took or refused for good is never
+// sent again, and data it may take later is sent again until it does. The checker counts
+// points by a test_id attribute, which the pipeline here adds (metric and timestamp).
+func TestConsumeContract(t *testing.T) {
+	var mu sync.Mutex
+	var published []zegoapi.Point // online_user, as the generator makes them
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		from, _ := strconv.ParseInt(r.URL.Query().Get("StartTs"), 10, 64)
+		to, _ := strconv.ParseInt(r.URL.Query().Get("EndTs"), 10, 64)
+		values := []map[string]any{}
+		mu.Lock()
+		for _, p := range published {
+			if p.TimestampMs >= from && p.TimestampMs <= to {
+				values = append(values, map[string]any{"Timestamp": p.TimestampMs, "Value": p.Value})
+			}
+		}
+		mu.Unlock()
+		_ = json.NewEncoder(w).Encode(map[string]any{"Code": 0, "Data": map[string]any{
+			"Metrics": []any{map[string]any{"Metric": "online_user", "Values": values}},
+		}})
+	}))
+	defer srv.Close()
+
 	cfg := testConfig()
-	cfg.StorageID = &storageID
-	store := newMemStorage()
-	store.failGet = errors.New("disk on fire")
-	store.failSet = errors.New("read-only file system")
-	h := newHarness(t, cfg)
-	require.NoError(t, h.r.Start(context.Background(), hostWithStorage(store)))
-	assert.Equal(t, 1, h.logs.FilterMessageSnippet("Ignoring the stored checkpoint").Len())
-	require.Equal(t, pollDelivered, h.poll(t))
-	h.clock.Advance(3 * time.Minute)
-	require.Equal(t, pollDelivered, h.poll(t), "polling goes on from memory")
-	assert.Equal(t, t0.Add(-3*time.Minute).UnixMilli(), h.api.last(t).StartMs)
-	assert.Positive(t, h.logs.FilterMessageSnippet("Could not save the checkpoint").Len())
-	require.NoError(t, h.r.Shutdown(context.Background()))
+	cfg.Endpoint = srv.URL
+	cfg.CollectionInterval, cfg.InitialDelay, cfg.DataDelay, cfg.InitialLookback = 10*time.Millisecond, 0, 200*time.Millisecond, time.Minute
+	cfg.Quota = QuotaConfig{PerMinute: 100_000, PerDay: 100_000_000}
+	for _, m := range apiSpecs[0].metrics {
+		if m.api != "online_user" {
+			setEnabled(t, cfg, false, m.name)
+		}
+	}
+	factory := receiver.NewFactory(metadata.Type, func() component.Config { return cfg },
+		receiver.WithMetrics(func(ctx context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+			return NewFactory().CreateMetrics(ctx, set, cfg, withTestID{next})
+		}, metadata.MetricsStability))
+	var last int64
+	receivertest.CheckConsumeContract(receivertest.CheckConsumeContractParams{
+		T: t, Factory: factory, Signal: pipeline.SignalMetrics, Config: cfg, GenerateCount: 200,
+		Generator: &generator{
+			start: func() { mu.Lock(); published = nil; mu.Unlock() },
+			generate: func() []receivertest.UniqueIDAttrVal {
+				mu.Lock()
+				defer mu.Unlock()
+				last = max(last+1, time.Now().UnixMilli())
+				published = append(published, zegoapi.Point{TimestampMs: last, Value: 1})
+				return []receivertest.UniqueIDAttrVal{testID("zego.realtime.online_user", last)}
+			},
+		},
+	})
 }
 
-// The secret and signatures are never in what the receiver stores.
-func TestCheckpointHoldsNoSecret(t *testing.T) {
-	cfg := testConfig()
-	cfg.StorageID = &storageID
-	store := newMemStorage()
-	h := newHarness(t, cfg)
-	require.NoError(t, h.r.Start(context.Background(), hostWithStorage(store)))
-	require.Equal(t, pollDelivered, h.poll(t))
-	require.NoError(t, h.r.Shutdown(context.Background()))
-	for _, v := range store.data {
-		assert.NotContains(t, string(v), string(cfg.ServerSecret))
+type generator struct {
+	start    func()
+	generate func() []receivertest.UniqueIDAttrVal
+}
+
+func (g *generator) Start()                                  { g.start() }
+func (g *generator) Stop()                                   {}
+func (g *generator) Generate() []receivertest.UniqueIDAttrVal { return g.generate() }
+
+func testID(metric string, ms int64) receivertest.UniqueIDAttrVal {
+	return receivertest.UniqueIDAttrVal(fmt.Sprintf("%s@%d", metric, ms))
+}
+
+// withTestID gives each data point the test_id the contract checker counts by.
+type withTestID struct{ next consumer.Metrics }
+
+func (c withTestID) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
+
+func (c withTestID) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	forEachPoint(md, func(metric string, dp pmetric.NumberDataPoint) {
+		dp.Attributes().PutStr(receivertest.UniqueIDAttrName, string(testID(metric, int64(dp.Timestamp())/int64(time.Millisecond))))
+	})
+	return c.next.ConsumeMetrics(ctx, md)
+}
+
+// A day and two hours at the default settings, with quality on: each interface stays within
+// its own quota (3 a minute, 480 in any 24 hours, as the simulator meters), and every point
+// arrives exactly once at its own time with its value: per second for usage, per minute, with
+// fractions, for quality.
+func TestSimulatedDay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, pipeline := newSim(nil), &recorder{}
+		cfg := testConfig()
+		enableQuality(t, cfg)
+		x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
+		time.Sleep(26 * time.Hour)
+		require.NoError(t, x.r.Shutdown(t.Context()))
+
+		for _, api := range []zegoapi.Action{zegoapi.ActionUsage, zegoapi.ActionQuality} {
+			calls := callsOf(sim, api)
+			assert.LessOrEqual(t, maxInWindow(calls, time.Minute), 3, api)
+			assert.LessOrEqual(t, maxInWindow(calls, day), 480, api)
+			assert.Greater(t, len(calls), 500, "%s: about one call every 3 minutes", api)
+			for _, c := range calls {
+				require.Equal(t, zegosim.CodeSuccess, c.Code, "%s: no call was refused", api)
+			}
+			assertExactlyOnce(t, sim, cfg, api, calls[0].StartMs, x.cursor(api), pipeline.got)
+		}
+		quality := pipeline.got("zego.realtime.uplink_rtt")
+		assert.Equal(t, int64(time.Minute/time.Millisecond), quality[1].ms-quality[0].ms)
+		assert.NotEqual(t, quality[0].value, float64(int64(quality[0].value)), "fractional values kept")
+		usage := pipeline.got("zego.realtime.online_user")
+		assert.Equal(t, int64(1000), usage[1].ms-usage[0].ms)
+	})
+}
+
+// With tls::ca_file the receiver trusts a private CA (a TLS-inspecting proxy); without it, it
+// says why the call failed.
+func TestTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(newSim(func(c *zegosim.Config) { c.Delay = -1 }))
+	defer srv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+	for _, tt := range []struct {
+		caFile string
+		want   string
+	}{
+		{caFile, ""},
+		{"", "certificate signed by unknown authority"},
+	} {
+		cfg := testConfig()
+		cfg.Endpoint, cfg.InitialDelay, cfg.TLS.CAFile = srv.URL, 0, tt.caFile
+		host := &statusHost{events: make(chan *componentstatus.Event, 10)}
+		r, err := NewFactory().CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, &recorder{})
+		require.NoError(t, err)
+		require.NoError(t, r.Start(t.Context(), host))
+		select {
+		case ev := <-host.events:
+			if tt.want == "" {
+				assert.NoError(t, ev.Err())
+			} else {
+				assert.ErrorContains(t, ev.Err(), tt.want)
+			}
+		case <-time.After(time.Minute):
+			t.Error("no call within a minute")
+		}
+		require.NoError(t, r.Shutdown(t.Context()))
 	}
 }
 
-// notStorage is an extension that is not a storage extension.
-type notStorage struct {
-	component.StartFunc
-	component.ShutdownFunc
+type statusHost struct {
+	component.Host
+	events chan *componentstatus.Event
+}
+
+func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
+func (h *statusHost) Report(ev *componentstatus.Event)                   { h.events <- ev }
+
+// Across every kind of failure, at debug level, neither the secret nor a request signature
+// shows in a log line or in the checkpoint.
+func TestSecretNeverLeaks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(nil)
+		for _, f := range []zegosim.Fault{
+			{Kind: zegosim.FaultCode, Code: 100000005}, {Kind: zegosim.FaultCode, Code: 100000004},
+			{Kind: zegosim.FaultCode, Code: 30002}, {Kind: zegosim.FaultCode, Code: 500},
+			{Kind: zegosim.FaultCode, Code: 100000010}, {Kind: zegosim.FaultHTML}, {Kind: zegosim.FaultMalformed},
+			{Kind: zegosim.FaultTruncated}, {Kind: zegosim.FaultReset}, {Kind: zegosim.FaultSlow, Duration: time.Hour},
+		} {
+			f.Count = 1
+			sim.InjectFault(f)
+		}
+		store := newSharedStorage()
+		cfg := testConfig()
+		cfg.StorageID = &storageID
+		x := start(t, cfg, sim.Transport(), &recorder{}, hostWith(map[component.ID]component.Component{storageID: store}))
+		time.Sleep(6 * time.Hour)
+		require.NoError(t, x.r.Shutdown(t.Context()))
+		require.GreaterOrEqual(t, len(sim.Calls()), 11)
+
+		leak := regexp.MustCompile(regexp.QuoteMeta(testSecret) + `|[0-9a-f]{32}`)
+		for _, e := range x.logs.All() {
+			line := fmt.Sprint(e.Message, e.ContextMap())
+			assert.NotRegexp(t, leak, line)
+		}
+		require.NoError(t, store.store.Walk(t.Context(), func(key string, value []byte) ([]*storage.Operation, error) {
+			assert.NotRegexp(t, leak, key+string(value))
+			return nil, nil
+		}))
+		assert.NotEmpty(t, x.logs.FilterMessageSnippet("failed").All())
+	})
 }

@@ -1,0 +1,223 @@
+package zegoreceiver
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/zego-otel/zegoreceiver/internal/metadata"
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
+	"github.com/zego-otel/zegoreceiver/internal/zegosim"
+)
+
+const (
+	testAppID  = uint32(12345)
+	testSecret = "zegosim-test-secret-0b1f5c"
+)
+
+func testConfig() *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.AppID, cfg.ServerSecret = testAppID, testSecret
+	return cfg
+}
+
+// setEnabled turns metrics on or off as a user's metrics:: section would.
+func setEnabled(t *testing.T, cfg *Config, enabled bool, names ...string) {
+	t.Helper()
+	metrics := map[string]any{}
+	for _, name := range names {
+		metrics[name] = map[string]any{"enabled": enabled}
+	}
+	require.NoError(t, confmap.NewFromStringMap(map[string]any{"metrics": metrics}).Unmarshal(cfg))
+}
+
+func enableQuality(t *testing.T, cfg *Config) {
+	for _, m := range apiSpecs[1].metrics {
+		setEnabled(t, cfg, true, m.name)
+	}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func newSim(edit func(*zegosim.Config)) *zegosim.Server {
+	cfg := zegosim.Config{Apps: map[uint32]string{testAppID: testSecret}, Seed: 7}
+	if edit != nil {
+		edit(&cfg)
+	}
+	return zegosim.New(cfg)
+}
+
+// run is a started receiver and what it reports.
+type run struct {
+	r    *zegoReceiver
+	logs *observer.ObservedLogs
+	tel  *componenttest.Telemetry
+}
+
+// start starts a receiver for cfg that calls ZEGO through rt (a simulator's in-process
+// transport, inside synctest bubbles) and delivers to next; it is shut down at cleanup.
+func start(t *testing.T, cfg *Config, rt http.RoundTripper, next consumer.Metrics, host component.Host) *run {
+	t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	tel := componenttest.NewTelemetry()
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.ID = component.NewID(metadata.Type) // as configured, the same on every replica
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	set.Logger = zap.New(core, zap.AddStacktrace(zapcore.ErrorLevel)) // as the Collector's logger does
+	r, err := newZegoReceiver(set, cfg, next, make(chan struct{}, backfillSlots))
+	require.NoError(t, err)
+	r.httpClient = &http.Client{Transport: rt}
+	require.NoError(t, r.Start(t.Context(), host))
+	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
+	return &run{r: r, logs: logs, tel: tel}
+}
+
+// counter sums a telemetry counter's points that carry all of attrs.
+func (x *run) counter(t *testing.T, name string, attrs ...attribute.KeyValue) int64 {
+	t.Helper()
+	m, err := x.tel.GetMetric("otelcol_receiver_zego_" + name)
+	if err != nil {
+		return 0 // nothing recorded yet
+	}
+	var n int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		if !slices.ContainsFunc(attrs, func(kv attribute.KeyValue) bool { v, ok := dp.Attributes.Value(kv.Key); return !ok || v != kv.Value }) {
+			n += dp.Value
+		}
+	}
+	return n
+}
+
+func (x *run) cursor(api zegoapi.Action) int64 {
+	for _, p := range x.r.pollers {
+		if p.spec.action == api {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return p.cursor.afterMs
+		}
+	}
+	return 0
+}
+
+func apiAttr(a zegoapi.Action) attribute.KeyValue { return attribute.String("api", string(a)) }
+
+func outcomeAttr(o string) attribute.KeyValue { return attribute.String("outcome", o) }
+
+// point is one delivered data point.
+type point struct {
+	ms    int64
+	value float64
+}
+
+// recorder is the pipeline: it keeps every point it accepts, by metric, and answers with
+// refuse's verdict when refuse is set.
+type recorder struct {
+	mu     sync.Mutex
+	points map[string][]point
+	refuse func(pmetric.Metrics) error
+	calls  int
+}
+
+func (c *recorder) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (c *recorder) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	if c.refuse != nil {
+		if err := c.refuse(md); err != nil {
+			return err
+		}
+	}
+	if c.points == nil {
+		c.points = map[string][]point{}
+	}
+	forEachPoint(md, func(metric string, dp pmetric.NumberDataPoint) {
+		v := dp.DoubleValue()
+		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+			v = float64(dp.IntValue())
+		}
+		c.points[metric] = append(c.points[metric], point{int64(dp.Timestamp()) / int64(time.Millisecond), v})
+	})
+	return nil
+}
+
+func (c *recorder) got(metric string) []point {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.points[metric])
+}
+
+func forEachPoint(md pmetric.Metrics, f func(metric string, dp pmetric.NumberDataPoint)) {
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				for _, dp := range m.Gauge().DataPoints().All() {
+					f(m.Name(), dp)
+				}
+			}
+		}
+	}
+}
+
+// assertExactlyOnce checks that the delivered points of each enabled metric of api are the
+// simulator's points of (afterMs, untilMs], each once, in order, at its own time, with the
+// simulator's value.
+func assertExactlyOnce(t *testing.T, sim *zegosim.Server, cfg *Config, api zegoapi.Action, afterMs, untilMs int64, got func(string) []point) {
+	t.Helper()
+	spec := apiSpecs[slices.IndexFunc(apiSpecs, func(s apiSpec) bool { return s.action == api })]
+	times := sim.PointTimes(string(api), afterMs, untilMs)
+	require.NotEmpty(t, times)
+	for _, m := range spec.enabledMetrics(cfg.Metrics) {
+		want := make([]point, len(times))
+		for i, ms := range times {
+			want[i] = point{ms, sim.Value(cfg.AppID, m.api, ms)}
+		}
+		if !assert.Equal(t, want, got(m.name), "%s: each point of (%d, %d] once, in order", m.name, afterMs, untilMs) {
+			return
+		}
+	}
+}
+
+// callsOf is the simulator's record of api's calls.
+func callsOf(sim *zegosim.Server, api zegoapi.Action) []zegosim.Call {
+	var out []zegosim.Call
+	for _, c := range sim.Calls() {
+		if c.Action == string(api) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// maxInWindow is the most calls in any half-open window of length d, as ZEGO counts.
+func maxInWindow(calls []zegosim.Call, d time.Duration) int {
+	most := 0
+	for i := range calls {
+		n := 0
+		for j := i; j < len(calls) && calls[j].Time.Sub(calls[i].Time) < d; j++ {
+			n++
+		}
+		most = max(most, n)
+	}
+	return most
+}

@@ -1,0 +1,334 @@
+package zegoreceiver
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/zego-otel/zegoreceiver/internal/metadata"
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
+	"github.com/zego-otel/zegoreceiver/internal/zegosim"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/golden/*.yaml from the current output")
+
+// Recorded answers, ZEGO's contradictions included, through the decoder and the conversion.
+func TestConvertGolden(t *testing.T) {
+	all := window{afterMs: 0, untilMs: math.MaxInt64}
+	tests := []struct {
+		answer string // in testdata/answers
+		window window
+		golden string
+	}{
+		{"example_zh.json", all, "example_zh.yaml"},
+		{"unsorted_repeated.json", all, "unsorted_repeated.yaml"},
+		// (…097767, …099767]: the point at the exclusive start and those after the end are dropped.
+		{"unsorted_repeated.json", window{afterMs: 1660634097767, untilMs: 1660634099767}, "unsorted_repeated_window.yaml"},
+		{"float_values.json", all, "float_values.yaml"},
+		{"invalid_values.json", all, "invalid_values.yaml"},
+		{"data_array_metrics.json", all, "data_array_metrics.yaml"},
+		{"timestamps.json", all, "timestamps.yaml"},
+		// ZEGO publishes no example answer for GetRealtimeQuality: this one has usage's shape
+		// with fractional values, as the API facts expect.
+		{"quality.json", all, "quality.yaml"},
+	}
+	cfg := testConfig()
+	enableQuality(t, cfg)
+	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, nil)
+	require.NoError(t, err)
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", "answers", tt.answer))
+			require.NoError(t, err)
+			answer, err := zegoapi.Decode(body)
+			require.NoError(t, err)
+			p := r.pollers[0]
+			if strings.HasPrefix(tt.answer, "quality") {
+				p = r.pollers[1]
+			}
+			actual, _, _ := p.convert(answer, tt.window)
+
+			path := filepath.Join("testdata", "golden", tt.golden)
+			if *updateGolden {
+				require.NoError(t, golden.WriteMetrics(t, path, actual, golden.SkipMetricTimestampNormalization()))
+			}
+			expected, err := golden.ReadMetrics(path)
+			require.NoError(t, err)
+			require.NoError(t, pmetrictest.CompareMetrics(expected, actual))
+		})
+	}
+}
+
+// When the cursor moves: an API error or a batch the pipeline may take later keeps it (the
+// same window is asked for again); a batch taken, or refused for good, or an empty answer
+// moves it past the window.
+func TestPollMovesTheCursor(t *testing.T) {
+	permanent := consumererror.NewPermanent(errors.New("HTTP 400: out of bounds"))
+	tests := []struct {
+		name     string
+		fault    *zegosim.Fault
+		refuse   []error // the pipeline's verdicts on successive batches
+		sim      func(*zegosim.Config)
+		moves    bool // after the first poll
+		dropped  int64
+		warnings []string
+	}{
+		{name: "taken", moves: true},
+		{name: "API error", fault: &zegosim.Fault{Kind: zegosim.FaultHTML, Count: 1}, warnings: []string{"GetRealtimeUsage failed; the next poll asks again for the whole window"}},
+		{name: "refused for now", refuse: []error{errors.New("queue full")}, warnings: []string{"The pipeline did not accept the batch; the same window will be asked for again at the next poll"}},
+		// Refused twice for the same cause: dropped both times, warned once.
+		{name: "refused for good", refuse: []error{permanent, permanent}, moves: true, dropped: 2 * 6 * 180, warnings: []string{"The pipeline refused the batch for good; it is dropped and polling goes on after it"}},
+		{name: "empty answer", sim: func(c *zegosim.Config) { c.Granularity = 24 * time.Hour }, moves: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sim := newSim(tt.sim)
+				if tt.fault != nil {
+					sim.InjectFault(*tt.fault)
+				}
+				var verdicts sync.Mutex
+				pipeline := &recorder{refuse: func(pmetric.Metrics) error {
+					verdicts.Lock()
+					defer verdicts.Unlock()
+					if len(tt.refuse) == 0 {
+						return nil
+					}
+					err := tt.refuse[0]
+					tt.refuse = tt.refuse[1:]
+					return err
+				}}
+				x := start(t, testConfig(), sim.Transport(), pipeline, componenttest.NewNopHost())
+				time.Sleep(9 * time.Minute) // polls at 1s, 3m1s, 6m1s
+				calls := sim.Calls()
+				require.Len(t, calls, 3)
+				assert.Equal(t, tt.moves, calls[1].StartMs == calls[0].EndMs-1, "the second window starts where the first ended")
+				assert.Equal(t, tt.moves, calls[1].StartMs != calls[0].StartMs)
+				assert.Equal(t, tt.dropped, x.counter(t, "points_dropped"))
+				var warnings []string
+				for _, e := range x.logs.FilterLevelExact(zapcore.WarnLevel).All() {
+					warnings = append(warnings, e.Message)
+				}
+				assert.Equal(t, tt.warnings, warnings)
+				if tt.sim == nil {
+					from := calls[0].StartMs
+					if tt.dropped > 0 {
+						from = calls[2].StartMs
+					}
+					assertExactlyOnce(t, sim, testConfig(), zegoapi.ActionUsage, from, x.cursor(zegoapi.ActionUsage), pipeline.got)
+				}
+			})
+		})
+	}
+}
+
+// Failures a retry cannot fix back off (one minute, doubling) and name the setting to check;
+// the others are retried at every poll. Each cause is logged once, and recovery once. An
+// outage shorter than ZEGO's two hours loses nothing and doubles nothing.
+func TestFailuresAndRecovery(t *testing.T) {
+	code := func(c int) *zegosim.Fault { return &zegosim.Fault{Kind: zegosim.FaultCode, Code: c} }
+	tests := []struct {
+		name    string
+		fault   *zegosim.Fault // until cleared; nil: the App ID is unknown to the simulator
+		backoff bool
+		code    int64
+		check   string
+	}{
+		{"unknown app id", nil, true, 100000010, "app_id"},
+		{"wrong secret", code(100000005), true, 100000005, "app_id and server_secret"},
+		{"clock skew", code(100000004), true, 100000004, ""},
+		{"rate limited", code(30002), true, 30002, "quota"},
+		{"no production environment", code(100000016), true, 100000016, "is_test"},
+		{"wrong host", code(100000000), true, 100000000, "endpoint"},
+		{"bad parameter", code(10001), true, 10001, ""},
+		{"server error", code(500), false, 500, ""},
+		{"gateway error", code(100000015), false, 100000015, ""},
+		{"gateway page", &zegosim.Fault{Kind: zegosim.FaultHTML}, false, 0, ""},
+		{"not JSON", &zegosim.Fault{Kind: zegosim.FaultMalformed}, false, 0, ""},
+		{"cut off", &zegosim.Fault{Kind: zegosim.FaultTruncated}, false, 0, ""},
+		{"empty body", &zegosim.Fault{Kind: zegosim.FaultEmpty}, false, 0, ""},
+		{"connection reset", &zegosim.Fault{Kind: zegosim.FaultReset}, false, 0, ""},
+		{"timeout", &zegosim.Fault{Kind: zegosim.FaultSlow, Duration: time.Hour}, false, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var sim *zegosim.Server
+				cfg := testConfig() // a poll every 5 s, as in the demo, so that backoff shows
+				cfg.CollectionInterval, cfg.Timeout, cfg.Quota = 5*time.Second, 2*time.Second, QuotaConfig{PerMinute: 30, PerDay: 50_000}
+				if tt.fault == nil {
+					sim = newSim(func(c *zegosim.Config) { c.Apps = map[uint32]string{testAppID + 1: testSecret}; c.PerMinute, c.PerDay = 30, -1 })
+				} else {
+					sim = newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = 30, -1 })
+					sim.InjectFault(*tt.fault)
+				}
+				pipeline := &recorder{}
+				x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
+				time.Sleep(10 * time.Minute)
+				failed := len(sim.Calls())
+				if tt.backoff {
+					assert.LessOrEqual(t, failed, 5, "calls at 1s, then after 1, 2, 4 and 8 minutes at most")
+				} else {
+					assert.GreaterOrEqual(t, failed, 100, "a call at every poll")
+				}
+				logged := x.logs.FilterMessageSnippet(" failed").All()
+				require.NotEmpty(t, logged)
+				first := logged[0].ContextMap()
+				assert.Equal(t, tt.code, orZero(first["code"]), "the log line names the code")
+				assert.Equal(t, tt.check, orEmpty(first["check"]), "and the setting to check")
+				assert.Empty(t, logged[0].Stack, "an API failure is no bug: no stack trace")
+				if tt.backoff {
+					assert.Equal(t, zapcore.ErrorLevel, logged[0].Level)
+					assert.Equal(t, "1m0s", first["next_call_in_at_least"])
+				}
+				assert.Len(t, x.logs.FilterLevelExact(logged[0].Level).All(), 1, "each cause once")
+
+				if tt.fault == nil {
+					return // a config error: the user fixes it and restarts
+				}
+				sim.ClearFaults()
+				time.Sleep(20 * time.Minute)
+				assert.Len(t, x.logs.FilterMessage("GetRealtimeUsage calls succeed again").All(), 1)
+				assertExactlyOnce(t, sim, cfg, zegoapi.ActionUsage, sim.Calls()[0].StartMs, x.cursor(zegoapi.ActionUsage), pipeline.got)
+			})
+		})
+	}
+}
+
+func orZero(v any) any {
+	if v == nil {
+		return int64(0)
+	}
+	return v
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+// Past ZEGO's two hours, what aged out is gone: it is counted, said once per outage, and
+// polling resumes from the oldest point still kept.
+func TestOutageLongerThanRetention(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(nil)
+		x := start(t, testConfig(), sim.Transport(), &recorder{}, componenttest.NewNopHost())
+		time.Sleep(time.Minute) // one good poll: the cursor is acknowledged
+		acked := x.cursor(zegoapi.ActionUsage)
+		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultHTML})
+		time.Sleep(3 * time.Hour)
+		sim.ClearFaults()
+		time.Sleep(3 * time.Minute)
+
+		lost := x.logs.FilterMessage("Data aged out of ZEGO's two-hour retention before it could be fetched; it is lost")
+		require.Len(t, lost.FilterLevelExact(zapcore.WarnLevel).All(), 1)
+		recovery := sim.Calls()[len(sim.Calls())-1]
+		want := (recovery.StartMs - acked) / 1000
+		assert.Equal(t, want, x.counter(t, "data_lost"))
+		assert.Greater(t, want, int64(time.Hour/time.Second), "more than an hour aged out")
+	})
+}
+
+// The interfaces run side by side: quality failing and backing off never holds usage back,
+// each asks only for its enabled metrics, and telemetry tells them apart.
+func TestInterfacesRunOnTheirOwn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(nil)
+		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultCode, Code: 100000007, Action: string(zegoapi.ActionQuality)})
+		cfg := testConfig()
+		setEnabled(t, cfg, false, "zego.realtime.mix_concurrent")
+		setEnabled(t, cfg, true, "zego.realtime.login_success_rate", "zego.realtime.uplink_rtt")
+		pipeline := &recorder{}
+		x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
+		time.Sleep(time.Hour)
+
+		usage, quality := callsOf(sim, zegoapi.ActionUsage), callsOf(sim, zegoapi.ActionQuality)
+		assert.Len(t, usage, 20, "a usage call every 3 minutes")
+		assert.Less(t, len(quality), 10, "quality backs off")
+		assert.Equal(t, []string{"publish_concurrent", "play_concurrent", "room_concurrent", "online_user", "max_room_user"}, usage[0].Metrics)
+		assert.Equal(t, []string{"uplink_rtt", "login_success_rate"}, quality[0].Metrics, "in ZEGO's order")
+		assertExactlyOnce(t, sim, cfg, zegoapi.ActionUsage, usage[0].StartMs, x.cursor(zegoapi.ActionUsage), pipeline.got)
+
+		assert.Equal(t, int64(20), x.counter(t, "api_calls", apiAttr(zegoapi.ActionUsage), outcomeAttr("success")))
+		assert.Equal(t, int64(len(quality)), x.counter(t, "api_calls", apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")))
+		failed := x.logs.FilterMessageSnippet("GetRealtimeQuality failed").All()
+		require.NotEmpty(t, failed)
+		assert.Equal(t, "GetRealtimeQuality", failed[0].ContextMap()["api"])
+		assert.Equal(t, "metrics", failed[0].ContextMap()["check"])
+	})
+}
+
+// Backfills of the receivers of one factory (one collector) hold at most four two-hour answers
+// in memory at once; all of them get through.
+func TestBackfillsShareFewSlots(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := zegosim.New(zegosim.Config{AnySecret: testSecret})
+		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: 10 * time.Second})
+		var mu sync.Mutex
+		inFlight, most := 0, 0
+		rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+			return sim.Transport().RoundTrip(r)
+		})
+		factory := NewFactory()
+		pipeline := &recorder{}
+		for app := range uint32(6) {
+			cfg := testConfig()
+			cfg.AppID, cfg.InitialLookback = 1000+app, 2*time.Hour
+			r, err := factory.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, pipeline)
+			require.NoError(t, err)
+			r.(*zegoReceiver).httpClient = &http.Client{Transport: rt}
+			require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
+			defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
+		}
+		time.Sleep(time.Minute)
+		assert.Equal(t, backfillSlots, most)
+		assert.Len(t, sim.Calls(), 6)
+		assert.Equal(t, 6*6960, len(pipeline.got("zego.realtime.online_user")), "from 1h59m ago (ZEGO's retention, less a margin) to 3m ago, for each App ID")
+	})
+}
+
+// Points that do not fit their metric are skipped, counted, and warned about once.
+func TestUnusablePointsAreCountedAndWarnedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		answer := `{"Code":0,"Data":{"Metrics":[{"Metric":"online_user","Values":[{"Timestamp":%d,"Value":2.5},{"Timestamp":%d,"Value":"x"},{"Timestamp":%d,"Value":7}]}]}}`
+		rt := roundTrip(func(*http.Request) (*http.Response, error) {
+			ms := time.Now().Add(-4 * time.Minute).UnixMilli()
+			rec := httptest.NewRecorder()
+			_, _ = rec.WriteString(fmt.Sprintf(answer, ms, ms+1, ms+2))
+			return rec.Result(), nil
+		})
+		pipeline := &recorder{}
+		x := start(t, testConfig(), rt, pipeline, componenttest.NewNopHost())
+		time.Sleep(4 * time.Minute) // two polls
+		assert.Equal(t, int64(4), x.counter(t, "points_invalid"))
+		assert.Len(t, x.logs.FilterMessage("Skipped points whose timestamp or value was unusable").FilterLevelExact(zapcore.WarnLevel).All(), 1)
+		assert.Len(t, pipeline.got("zego.realtime.online_user"), 2)
+	})
+}

@@ -3,7 +3,8 @@
 #  - without ZEGO credentials: the simulator on loopback and the collector with examples/demo.yaml;
 #  - with ZEGO_APP_ID and ZEGO_SERVER_SECRET set: the collector against ZEGO with examples/live.yaml.
 # Metrics are printed by the debug exporter and served at http://localhost:8889/metrics.
-# Ctrl-C (or SIGTERM) stops everything it started.
+# Ctrl-C (or SIGTERM) stops everything it started and exits 0; a process that ends on its own
+# ends the run with its exit status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,7 @@ else
   exit 2
 fi
 
+[[ -x bin/otelcol-zego ]] || echo "==> Building the collector: the first build downloads and compiles it (a few minutes on a cold machine)."
 make --no-print-directory build sim
 
 pids=() names=()
@@ -33,8 +35,14 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
+stopped() {
+  echo
+  echo "==> Stopping ${names[*]}..."
+  cleanup
+  echo "==> Stopped."
+  exit 0
+}
+trap stopped INT TERM
 trap cleanup EXIT
 
 if [[ $mode == demo ]]; then
@@ -55,7 +63,7 @@ if [[ $mode == demo ]]; then
 ==> Demo mode: the collector polls a local ZEGO simulator (no credentials needed).
     simulator:  $ZEGOSIM_ENDPOINT  (AppID $demo_app_id, data 5 s behind real time)
     collector:  bin/otelcol-zego --config $config  (a poll every 5 s)
-    metrics:    printed below by the debug exporter within seconds, and served at
+    metrics:    printed below by the debug exporter within seconds of the start, and served at
                 http://localhost:8889/metrics  (try: curl -s localhost:8889/metrics | grep zego_)
     To poll ZEGO itself:  ZEGO_APP_ID=... ZEGO_SERVER_SECRET=... make run
     Stop with Ctrl-C.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make image`: builds bin/otelcol-zego (`make build`, statically linked), then the container image from
-# deploy/image/Dockerfile with Debian's buildah (podman build when only podman is there), installing
-# buildah with apt-get when neither is present (needs root, as on CI). The base is scratch, so
-# nothing is pulled from a registry. Prints the image's name on the last line.
+# deploy/image/Dockerfile with buildah (podman build when only podman is there; when neither is,
+# scripts/ensure-buildah.sh installs Debian's buildah, as root). The base is scratch, so nothing is
+# pulled from a registry. Prints the image's name on the last line.
 #
 #   IMAGE  the image's name (default otelcol-zego:<dist version of builder-config.yaml>)
 set -euo pipefail
@@ -11,21 +11,12 @@ cd "$(dirname "$0")/.."
 version=$(awk '/^dist:/ { d = 1 } d && $1 == "version:" { print $2; exit }' builder-config.yaml)
 image=${IMAGE:-otelcol-zego:${version:-dev}}
 
-if command -v buildah >/dev/null; then
+# buildah; else podman; else install buildah (root with apt-get only).
+if command -v buildah >/dev/null || ! command -v podman >/dev/null; then
+  bash scripts/ensure-buildah.sh
   build=(buildah build)
-elif command -v podman >/dev/null; then
-  build=(podman build)
 else
-  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-    echo "image: neither buildah nor podman is installed, and this is not root with apt-get to install buildah." >&2
-    echo "Install one of them (Debian/Ubuntu: sudo apt-get install buildah)." >&2
-    exit 1
-  fi
-  echo "image: installing Debian's buildah package"
-  apt_opts=(-o DPkg::Lock::Timeout=600 -q)
-  apt-get "${apt_opts[@]}" update
-  DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y --no-install-recommends buildah
-  build=(buildah build)
+  build=(podman build)
 fi
 
 ca=/etc/ssl/certs/ca-certificates.crt

@@ -33,7 +33,8 @@ run:
 test:
 	bash scripts/test.sh
 
-## generate: regenerate internal/metadata, documentation.md and the generated tests from metadata.yaml
+## generate: regenerate internal/metadata, documentation.md and the generated tests from metadata.yaml,
+## and config.schema.yaml from the Config struct
 generate:
 	bash scripts/mdatagen.sh
 

@@ -4,16 +4,22 @@
 BUILDER_VERSION := v0.165.0
 BUILDER         := .tools/builder
 
-.PHONY: build sim run test generate check-generated lint fuzz prometheus bench footprint clean
+.PHONY: build sim run test generate check-generated lint fuzz prometheus bench footprint image clean
 
-## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml)
+## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml), statically
+## linked (CGO_ENABLED=0) so that the same binary runs on any Linux and in the scratch image
 build: $(BUILDER)
 	mkdir -p _build bin
 	$(BUILDER) --config builder-config.yaml --skip-compilation
-	cd _build/otelcol-zego && go build -trimpath -o ../../bin/otelcol-zego .
+	cd _build/otelcol-zego && CGO_ENABLED=0 go build -trimpath -o ../../bin/otelcol-zego .
 
 $(BUILDER):
 	GOBIN=$(CURDIR)/.tools go install go.opentelemetry.io/collector/cmd/builder@$(BUILDER_VERSION)
+
+## image: the container image otelcol-zego:<version> from deploy/image/Dockerfile, with buildah
+## (installed with apt-get when missing; needs root); IMAGE=name:tag overrides the name
+image:
+	bash scripts/image.sh
 
 ## sim: the ZEGO simulator at bin/zegosim
 sim:
@@ -27,7 +33,8 @@ run:
 test:
 	bash scripts/test.sh
 
-## generate: regenerate internal/metadata, documentation.md and the generated tests from metadata.yaml
+## generate: regenerate internal/metadata, documentation.md and the generated tests from metadata.yaml,
+## and config.schema.yaml from the Config struct
 generate:
 	bash scripts/mdatagen.sh
 

@@ -18,12 +18,20 @@ import (
 
 const dashboardPath = "examples/grafana/zego-realtime.json"
 
+// promUnitSuffix is the suffix the prometheus_remote_write (and prometheus) exporter adds for a
+// gauge's unit at v0.165 (otlptranslator, default translation with suffixes): none for an
+// annotation such as {user}, _percent for %, _milliseconds for ms.
+var promUnitSuffix = map[string]string{"%": "_percent", "ms": "_milliseconds"}
+
 // promNamesFromMetadata returns the names Prometheus stores the receiver's metrics under,
 // derived from metadata.yaml as the prometheus_remote_write (and prometheus) exporter derives
-// them: dots become underscores; a unit in braces ({user}) is an annotation and adds no suffix;
-// a gauge gets no _total. A metric for which that rule would not hold fails the test, so the
-// rule cannot silently go stale. It also returns the label of the app id resource attribute.
-func promNamesFromMetadata(t *testing.T) (names []string, appLabel string) {
+// them: dots become underscores, and the unit adds promUnitSuffix; a gauge gets no _total. A
+// metric for which that rule would not hold fails the test, so the rule cannot silently go
+// stale. It also returns the names of the receiver's own telemetry on the collector's internal
+// metrics endpoint, where v0.165 adds neither unit nor _total (its Prometheus reader defaults to
+// without_units and without_type_suffix): otelcol_ and the name in metadata.yaml. And it returns
+// the label of the app id resource attribute.
+func promNamesFromMetadata(t *testing.T) (names, telemetry []string, appLabel string) {
 	t.Helper()
 	cm, err := confmaptest.LoadConf("metadata.yaml")
 	require.NoError(t, err)
@@ -35,17 +43,24 @@ func promNamesFromMetadata(t *testing.T) (names []string, appLabel string) {
 		require.True(t, ok, "metadata.yaml: metrics::%s is not a map", name)
 		unit, _ := fields["unit"].(string)
 		_, gauge := fields["gauge"]
-		if !annotation.MatchString(unit) || !gauge {
-			t.Errorf("metadata.yaml: %s (unit %q, gauge %v): Prometheus adds a unit or _total suffix to it; extend promNamesFromMetadata", name, unit, gauge)
+		suffix, known := promUnitSuffix[unit]
+		if !gauge || !known && !annotation.MatchString(unit) {
+			t.Errorf("metadata.yaml: %s (unit %q, gauge %v): Prometheus adds a suffix promNamesFromMetadata does not know; extend it", name, unit, gauge)
 		}
-		names = append(names, strings.ReplaceAll(name, ".", "_"))
+		names = append(names, strings.ReplaceAll(name, ".", "_")+suffix)
 	}
 	slices.Sort(names)
+	internal, err := cm.Sub("telemetry::metrics")
+	require.NoError(t, err)
+	for name := range internal.ToStringMap() {
+		telemetry = append(telemetry, "otelcol_"+name)
+	}
+	slices.Sort(telemetry)
 	resource, err := cm.Sub("resource_attributes")
 	require.NoError(t, err)
 	_, ok := resource.ToStringMap()["zego.app_id"]
 	require.True(t, ok, "metadata.yaml has no resource attribute zego.app_id")
-	return names, "zego_app_id"
+	return names, telemetry, "zego_app_id"
 }
 
 type dashboardTarget struct {
@@ -74,6 +89,8 @@ type dashboard struct {
 			Query      any               `json:"query"`
 			Definition string            `json:"definition"`
 			Datasource map[string]string `json:"datasource"`
+			IncludeAll bool              `json:"includeAll"`
+			AllValue   string            `json:"allValue"`
 		} `json:"list"`
 	} `json:"templating"`
 }
@@ -104,12 +121,13 @@ func dashboardSelectors(expr string) (names, matchers []string) {
 
 // TestGrafanaDashboard checks examples/grafana/zego-realtime.json: it parses; every panel
 // queries the templated Prometheus data source; every metric a query names is one the receiver
-// emits, under Prometheus' naming (see promNamesFromMetadata), and is filtered by the app_id
-// variable; the app_id variable lists the app id label of one of those metrics; each of the six
-// metrics has a time series panel.
+// emits or one of its own telemetry, under Prometheus' naming (see promNamesFromMetadata), and is
+// filtered by zego_app_id=~"$app_id"; the app_id variable lists the app id label of one of those
+// metrics and its All value is .*, which also matches series without the label (an absent label
+// is the empty string in PromQL), so every panel works whether or not the exporter keeps it; each
+// metric the receiver emits has a time series panel.
 func TestGrafanaDashboard(t *testing.T) {
-	emitted, appLabel := promNamesFromMetadata(t)
-	require.Len(t, emitted, 6)
+	emitted, telemetry, appLabel := promNamesFromMetadata(t)
 
 	raw, err := os.ReadFile(filepath.FromSlash(dashboardPath))
 	require.NoError(t, err)
@@ -132,6 +150,8 @@ func TestGrafanaDashboard(t *testing.T) {
 	app := d.Templating.List[vars["app_id"]]
 	assert.Equal(t, "query", app.Type)
 	assert.Equal(t, "${datasource}", app.Datasource["uid"])
+	assert.True(t, app.IncludeAll, "app_id variable: includeAll")
+	assert.Equal(t, ".*", app.AllValue, "app_id variable: allValue must match series without the label too")
 	labelValues := regexp.MustCompile(`^label_values\(\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$`)
 	queries := []string{app.Definition}
 	if q, ok := app.Query.(map[string]any); ok {
@@ -148,7 +168,7 @@ func TestGrafanaDashboard(t *testing.T) {
 	}
 
 	// Panels.
-	appFilter := regexp.MustCompile(`\b` + appLabel + `\s*=~?\s*"\$(app_id|\{app_id\})"`)
+	appFilter := regexp.MustCompile(`\b` + appLabel + `\s*=~\s*"\$(app_id|\{app_id\})"`)
 	var panels []dashboardPanel
 	var walk func([]dashboardPanel)
 	walk = func(ps []dashboardPanel) {
@@ -181,7 +201,9 @@ func TestGrafanaDashboard(t *testing.T) {
 				continue
 			}
 			for i, name := range names {
-				assert.Contains(t, emitted, name, "%s: %s is not a metric the receiver emits (under Prometheus' naming)", where, name)
+				if !slices.Contains(telemetry, name) {
+					assert.Contains(t, emitted, name, "%s: %s is not a metric the receiver emits, nor its telemetry (under Prometheus' naming)", where, name)
+				}
 				assert.Regexp(t, appFilter, matchers[i], "%s: the selector of %s does not filter by the app_id variable", where, name)
 				used[name] = true
 				if p.Type == "timeseries" {
@@ -211,7 +233,8 @@ func TestDashboardSelectors(t *testing.T) {
 			[]string{"zego_realtime_mix_concurrent"}, []string{`{zego_app_id="$app_id"}`}},
 		{`zego_realtime_online_user{zego_app_id=~"$app_id"} / on (zego_app_id) zego_realtime_room_concurrent`,
 			[]string{"zego_realtime_online_user", "zego_realtime_room_concurrent"}, []string{`{zego_app_id=~"$app_id"}`, ""}},
-		{`rate(otelcol_receiver_zego_api_calls_total[5m])`, []string{"otelcol_receiver_zego_api_calls_total"}, []string{""}},
+		{`sum by (api, outcome) (rate(otelcol_receiver_zego_api_calls{zego_app_id=~"$app_id"}[15m])) * 3600`,
+			[]string{"otelcol_receiver_zego_api_calls"}, []string{`{zego_app_id=~"$app_id"}`}},
 	} {
 		names, matchers := dashboardSelectors(tc.expr)
 		assert.Equal(t, tc.names, names, tc.expr)

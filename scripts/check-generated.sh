@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 generated=(documentation.md generated_component_test.go generated_package_test.go
-  internal/metadata internal/metadatatest)
+  internal/metadata internal/metadatatest config.schema.yaml)
 [[ -f README.md ]] && generated+=(README.md) # mdatagen refreshes its status block
 
 tmp=$(mktemp -d)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates internal/metadata, documentation.md, the generated tests and README's status block
-# from metadata.yaml. mdatagen names the root package after the folder that holds metadata.yaml,
-# and a clone may live in a folder of any name, so it is run through a link named zegoreceiver.
+# from metadata.yaml, then config.schema.yaml from the Config struct (config_schema_test.go;
+# mdatagen v0.159.0 cannot generate this receiver's schema). mdatagen names the root package after
+# the folder that holds metadata.yaml, and a clone may live in a folder of any name, so it is run
+# through a link named zegoreceiver.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -9,3 +11,4 @@ trap 'rm -rf "$tmp"' EXIT
 ln -s "$root" "$tmp/zegoreceiver"
 cd "$root"
 go tool mdatagen "$tmp/zegoreceiver/metadata.yaml"
+go test -count=1 -run '^TestConfigSchema$' . -update-schema >/dev/null

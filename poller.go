@@ -40,7 +40,7 @@ type poller struct {
 	next     consumer.Metrics
 	obsrecv  *receiverhelper.ObsReport
 	tb       *metadata.TelemetryBuilder
-	api      metric.MeasurementOption // the api attribute
+	api      metric.MeasurementOption // the zego.app_id and api attributes
 	logger   *zap.Logger
 	mb       *metadata.MetricsBuilder
 	resource pcommon.Resource

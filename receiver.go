@@ -69,6 +69,8 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 	// API failures are expected events, not bugs: their log lines need no stack trace.
 	logger := set.Logger.WithOptions(zap.AddStacktrace(zapcore.FatalLevel))
 	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb}
+	// The App ID on every instrument tells apart the receivers of one collector.
+	appID := attribute.String("zego.app_id", strconv.FormatUint(uint64(cfg.AppID), 10))
 	for _, spec := range apiSpecs {
 		metrics := spec.enabledMetrics(cfg.Metrics)
 		if len(metrics) == 0 {
@@ -77,10 +79,10 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 		// A gauge point from ZEGO is an instant reading: no start timestamp.
 		mb := metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0))
 		rb := mb.NewResourceBuilder()
-		rb.SetZegoAppID(strconv.FormatUint(uint64(cfg.AppID), 10))
+		rb.SetZegoAppID(appID.Value.AsString())
 		r.pollers = append(r.pollers, &poller{
 			spec: spec, metrics: metrics, cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
-			api:    metric.WithAttributeSet(attribute.NewSet(attribute.String("api", spec.attr.String()))),
+			api:    metric.WithAttributeSet(attribute.NewSet(appID, attribute.String("api", spec.attr.String()))),
 			logger: logger.With(zap.String("api", string(spec.action))),
 			mb:     mb, resource: rb.Emit(), slots: slots,
 			ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
@@ -102,11 +104,11 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			return nil
 		}),
 		tb.RegisterReceiverZegoLeaderCallback(func(_ context.Context, o metric.Int64Observer) error {
+			leading := int64(0)
 			if r.leading.Load() {
-				o.Observe(1)
-			} else {
-				o.Observe(0)
+				leading = 1
 			}
+			o.Observe(leading, metric.WithAttributes(appID))
 			return nil
 		}),
 	)

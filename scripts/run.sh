@@ -3,7 +3,7 @@
 #  - without ZEGO credentials: the simulator on loopback and the collector with examples/demo.yaml;
 #  - with ZEGO_APP_ID and ZEGO_SERVER_SECRET set: the collector against ZEGO with examples/live.yaml.
 # Metrics are printed by the debug exporter and served at http://localhost:8889/metrics.
-# Ctrl-C (or SIGTERM) stops everything it started and exits 0; a process that ends on its own
+# Ctrl-C (or SIGTERM) stops everything it started, says so and exits 0; a process that ends on its own
 # ends the run with its exit status.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -146,7 +146,7 @@ func rangeQuery(t *testing.T, prom, query, at string) []promSeries {
 		s := promSeries{labels: r.Metric, samples: map[int64][]float64{}}
 		for _, v := range r.Values {
 			sec, frac, _ := strings.Cut(v[0].String(), ".")
-			ms, err := strconv.ParseInt(sec+(frac+"000")[:3], 10, 64)
+			ms, err := strconv.ParseInt(sec+(frac + "000")[:3], 10, 64)
 			if err != nil || len(frac) > 3 {
 				t.Fatalf("%s: timestamp %s", query, v[0])
 			}

@@ -27,7 +27,7 @@ func TestDistribution(t *testing.T) {
 	for _, m := range zegosim.QualityMetrics {
 		cfg.Metrics["zego.realtime."+m] = true
 	}
-	col := startCollector(t, "collector", writeConfig(t, cfg))
+	col := startCollector(t, "collector", nil, writeConfig(t, cfg))
 
 	mustWait(t, col, time.Minute, "3 answered polls of each interface", func() bool {
 		return len(successes(sim, zegosim.ActionUsage)) >= 3 && len(successes(sim, zegosim.ActionQuality)) >= 3
@@ -69,14 +69,14 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 		return func() bool { return len(successes(sim, zegosim.ActionUsage)) >= n }
 	}
 
-	first := startCollector(t, "first collector", path)
+	first := startCollector(t, "first collector", nil, path)
 	mustWait(t, first, time.Minute, "3 answered polls", polls(3))
 	first.stop(t)
 	before := len(successes(sim, zegosim.ActionUsage))
 	// The scenario: down for longer than initial_lookback, so that a fresh start would leave a gap.
 	time.Sleep(3 * cfg.Lookback)
 
-	second := startCollector(t, "second collector", path)
+	second := startCollector(t, "second collector", nil, path)
 	mustWait(t, second, time.Minute, "3 more answered polls", polls(before+3))
 	want := settle(t, sim, s, second)
 	second.stop(t)
@@ -102,7 +102,7 @@ func TestBadConfigExits(t *testing.T) {
 	cfg.Interval = time.Second // 60 calls a minute against ZEGO's 3
 	cfg.NoQuota = true
 	cfg.Metrics = map[string]bool{"zego.realtime.online_users": true} // misspelt
-	col := startCollector(t, "collector", writeConfig(t, cfg))
+	col := startCollector(t, "collector", nil, writeConfig(t, cfg))
 
 	mustWait(t, nil, time.Minute, "the collector to exit", col.exited)
 	out := col.out.String()

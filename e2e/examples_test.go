@@ -87,7 +87,7 @@ func TestDatadogExample(t *testing.T) {
 	const apiKey = "e2e-datadog-api-key-7f3a9c"
 	sim, simURL := startSim(t, nil)
 	s := newSink(t)
-	overlays := []string{filepath.Join("..", "examples", "zego-to-datadog.yaml")}
+	configs := []string{filepath.Join("..", "examples", "zego-to-datadog.yaml")}
 	for _, kv := range []string{
 		"receivers::zego::endpoint: " + simURL,
 		"receivers::zego::collection_interval: " + step.String(),
@@ -99,14 +99,10 @@ func TestDatadogExample(t *testing.T) {
 		"service::telemetry::logs::level: debug",
 		"service::telemetry::metrics::level: none",
 	} {
-		overlays = append(overlays, "yaml:"+kv)
+		configs = append(configs, "yaml:"+kv)
 	}
-	var args []string
-	for _, o := range overlays {
-		args = append(args, "--config", o)
-	}
-	col := start(t, "collector", collectorBin, args, "ZEGO_APP_ID="+fmt.Sprint(testAppID),
-		"ZEGO_SERVER_SECRET="+testSecret, "DD_API_KEY="+apiKey, "ZEGO_STATE_DIR="+t.TempDir())
+	env := []string{"ZEGO_APP_ID=" + fmt.Sprint(testAppID), "ZEGO_SERVER_SECRET=" + testSecret, "DD_API_KEY=" + apiKey, "ZEGO_STATE_DIR=" + t.TempDir()}
+	col := startCollector(t, "collector", env, configs...)
 
 	mustWait(t, col, time.Minute, "3 answered polls", func() bool { return len(successes(sim, zegosim.ActionUsage)) >= 3 })
 	want := settle(t, sim, s, col)

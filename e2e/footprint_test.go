@@ -48,7 +48,7 @@ func TestFootprint(t *testing.T) {
 		for i := 1; i <= n; i++ {
 			cfg.AppIDs = append(cfg.AppIDs, uint32(i))
 		}
-		col := startCollector(t, fmt.Sprintf("collector with %d receivers", n), writeConfig(t, cfg))
+		col := startCollector(t, fmt.Sprintf("collector with %d receivers", n), nil, writeConfig(t, cfg))
 		pid := col.cmd.Process.Pid
 		batches := func() int { return strings.Count(col.out.String(), `"data points"`) }
 		round := func(k int, timeout time.Duration) {

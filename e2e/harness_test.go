@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -56,7 +57,7 @@ func startSim(t *testing.T, edit func(*zegosim.Config)) (*zegosim.Server, string
 // config is what the tests vary in the one collector configuration template.
 type config struct {
 	Endpoint   string   // the simulator
-	AppIDs     []uint32 // one receiver each: "zego" for a single one, else "zego/<app id>"; 0 leaves app_id out
+	AppIDs     []uint32 // one receiver each, zego/0, zego/1, ...; an App ID 0 leaves app_id out
 	Interval   time.Duration
 	Lookback   time.Duration
 	NoQuota    bool            // leave quota out (ZEGO's defaults, 3 a minute and 480 a day)
@@ -65,31 +66,6 @@ type config struct {
 	Exporter   string          // otlp_http, prometheus_remote_write or debug
 	ExportURL  string
 	Telemetry  int // the port of the collector's own metrics (a Prometheus pull reader), 0 for none
-}
-
-type receiverConf struct {
-	Name  string
-	AppID uint32
-}
-
-func (c config) Receivers() []receiverConf {
-	var rs []receiverConf
-	for _, id := range c.AppIDs {
-		name := "zego"
-		if len(c.AppIDs) > 1 {
-			name = fmt.Sprintf("zego/%d", id)
-		}
-		rs = append(rs, receiverConf{name, id})
-	}
-	return rs
-}
-
-func (c config) Names() string {
-	var names []string
-	for _, r := range c.Receivers() {
-		names = append(names, r.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // defaults is the usual configuration against the simulator at endpoint.
@@ -101,11 +77,11 @@ func defaults(endpoint, exporter, exportURL string) config {
 }
 
 var configTemplate = template.Must(template.New("config").Parse(`receivers:
-{{- range .Receivers}}
-  {{.Name}}:
+{{- range $i, $id := .AppIDs}}
+  zego/{{$i}}:
     endpoint: {{$.Endpoint}}
-{{- if .AppID}}
-    app_id: {{.AppID}}
+{{- if $id}}
+    app_id: {{$id}}
 {{- end}}
     server_secret: ${env:` + secretEnv + `}
     collection_interval: {{$.Interval}}
@@ -168,7 +144,7 @@ service:
 {{- end}}
   pipelines:
     metrics:
-      receivers: [{{.Names}}]
+      receivers: [{{range $i, $_ := .AppIDs}}{{if $i}}, {{end}}zego/{{$i}}{{end}}]
       exporters: [{{.Exporter}}]
 `))
 
@@ -197,12 +173,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // process is a running program: the collector, or Prometheus.
 type process struct {
@@ -241,14 +212,14 @@ func start(t *testing.T, name, bin string, args []string, env ...string) *proces
 	return p
 }
 
-// startCollector runs bin/otelcol-zego with the config files (or yaml: overlays) given.
-func startCollector(t *testing.T, name string, configs ...string) *process {
+// startCollector runs bin/otelcol-zego with env and the config files (or yaml: overlays) given.
+func startCollector(t *testing.T, name string, env []string, configs ...string) *process {
 	t.Helper()
 	var args []string
 	for _, c := range configs {
 		args = append(args, "--config", c)
 	}
-	return start(t, name, collectorBin, args, secretEnv+"="+testSecret)
+	return start(t, name, collectorBin, args, append(env, secretEnv+"="+testSecret)...)
 }
 
 func (p *process) exited() bool {
@@ -427,27 +398,19 @@ func (s *sink) received() ([]point, []*http.Request) {
 	return slices.Clone(s.points), slices.Clone(s.requests)
 }
 
-// covers reports whether the sink holds every point of want.
-func (s *sink) covers(want map[key]float64) bool {
-	got, _ := s.received()
-	seen := map[key]bool{}
-	for _, p := range got {
-		seen[p.key] = true
-	}
-	for k := range want {
-		if !seen[k] {
-			return false
-		}
-	}
-	return true
-}
-
 // settle freezes the simulator, waits until the sink holds every point answered so far, and
 // returns them. Giving up is left to checkDelivery, which says what is missing.
 func settle(t *testing.T, sim *zegosim.Server, s *sink, col *process) map[key]float64 {
 	t.Helper()
 	freeze(sim)
-	waitFor(t, col, 30*time.Second, func() bool { return s.covers(expected(sim)) })
+	waitFor(t, col, 30*time.Second, func() bool {
+		got, _ := s.received()
+		seen := map[key]bool{}
+		for _, p := range got {
+			seen[p.key] = true
+		}
+		return !slices.ContainsFunc(slices.Collect(maps.Keys(expected(sim))), func(k key) bool { return !seen[k] })
+	})
 	return expected(sim)
 }
 

@@ -41,7 +41,7 @@ func TestPrometheusRemoteWrite(t *testing.T) {
 	sim, simURL := startSim(t, nil)
 	cfg := defaults(simURL, "prometheus_remote_write", prom+"/api/v1/write")
 	cfg.Telemetry = freePort(t)
-	col := startCollector(t, "collector", writeConfig(t, cfg))
+	col := startCollector(t, "collector", nil, writeConfig(t, cfg))
 	telemetry := fmt.Sprintf("http://127.0.0.1:%d/metrics", cfg.Telemetry)
 
 	mustWait(t, col, time.Minute, "4 answered polls", func() bool { return len(successes(sim, zegosim.ActionUsage)) >= 4 })

@@ -50,12 +50,12 @@ lint:
 prometheus:
 	bash scripts/ensure-prometheus.sh
 
-## bench: decode+convert benchmarks against json.Valid, summarised by benchstat (figures: BENCHMARKS.md)
+## bench: decode+convert against json.Valid (goal: within 10x), summarised by benchstat (figures: BENCHMARKS.md)
 bench:
 	bash scripts/bench.sh
 
-## footprint: resident memory and CPU of bin/otelcol-zego against zegosim with 1 and 100 AppIDs
-footprint:
+## footprint: memory and CPU of bin/otelcol-zego with 1 and 100 App IDs, by the e2e harness (TestFootprint)
+footprint: build
 	bash scripts/footprint.sh
 
 ## fuzz: fuzz the answer decoder and the config loader, FUZZTIME each (default 2m)

@@ -1,11 +1,16 @@
-// Package e2e holds the end-to-end tests of the otelcol-zego distribution: each test runs the
-// real bin/otelcol-zego as a separate process against an in-process ZEGO simulator
-// (internal/zegosim) and checks, point by point, what reaches an OTLP/HTTP sink.
+// Package e2e holds the end-to-end tests of the otelcol-zego distribution: only what needs the
+// built binary (the in-process suite covers the receiver itself). Each test runs
+// bin/otelcol-zego as a process against an in-process ZEGO simulator (internal/zegosim) with a
+// configuration rendered from one template (harness_test.go): the distribution's wiring, a
+// restart on file_storage, an invalid configuration, remote write into a real Prometheus, the
+// examples, and the Datadog example against a stand-in for the intake. TestFootprint is
+// `make footprint`.
 //
 // The tests sit behind the e2e build tag and need the binary:
 //
 //	make build
 //	go test -tags e2e -count=1 ./e2e/...
 //
-// OTELCOL_ZEGO_BIN overrides the binary's path (default ../bin/otelcol-zego).
+// OTELCOL_ZEGO_BIN overrides the binary's path (default ../bin/otelcol-zego);
+// ZEGO_E2E_SKIP_PROMETHEUS=1 skips the Prometheus test.
 package e2e

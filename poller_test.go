@@ -177,7 +177,10 @@ func TestFailuresAndRecovery(t *testing.T) {
 				cfg := testConfig() // a poll every 5 s, as in the demo, so that backoff shows
 				cfg.CollectionInterval, cfg.Timeout, cfg.Quota = 5*time.Second, 2*time.Second, QuotaConfig{PerMinute: 30, PerDay: 50_000}
 				if tt.fault == nil {
-					sim = newSim(func(c *zegosim.Config) { c.Apps = map[uint32]string{testAppID + 1: testSecret}; c.PerMinute, c.PerDay = 30, -1 })
+					sim = newSim(func(c *zegosim.Config) {
+						c.Apps = map[uint32]string{testAppID + 1: testSecret}
+						c.PerMinute, c.PerDay = 30, -1
+					})
 				} else {
 					sim = newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = 30, -1 })
 					sim.InjectFault(*tt.fault)

@@ -317,8 +317,8 @@ type generator struct {
 	generate func() []receivertest.UniqueIDAttrVal
 }
 
-func (g *generator) Start()                                  { g.start() }
-func (g *generator) Stop()                                   {}
+func (g *generator) Start()                                   { g.start() }
+func (g *generator) Stop()                                    {}
 func (g *generator) Generate() []receivertest.UniqueIDAttrVal { return g.generate() }
 
 func testID(metric string, ms int64) receivertest.UniqueIDAttrVal {
@@ -328,7 +328,9 @@ func testID(metric string, ms int64) receivertest.UniqueIDAttrVal {
 // withTestID gives each data point the test_id the contract checker counts by.
 type withTestID struct{ next consumer.Metrics }
 
-func (c withTestID) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
+func (c withTestID) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}
 
 func (c withTestID) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	forEachPoint(md, func(metric string, dp pmetric.NumberDataPoint) {
@@ -408,7 +410,7 @@ type statusHost struct {
 }
 
 func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                   { h.events <- ev }
+func (h *statusHost) Report(ev *componentstatus.Event)                    { h.events <- ev }
 
 // Across every kind of failure, at debug level, neither the secret nor a request signature
 // shows in a log line or in the checkpoint.

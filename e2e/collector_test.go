@@ -51,6 +51,21 @@ func TestDistribution(t *testing.T) {
 		t.Errorf("the plan was logged at %v, not before the first call at %v", plan, first)
 	}
 	t.Logf("%d points delivered: %v", len(got), perAction)
+
+	// Freshness, as a user sees it at the backend: a point's age when it arrives, after the first
+	// window (whose initial_lookback is old by design). Reported, not asserted: on these settings
+	// a point waits data_delay, then up to one interval for the next poll.
+	var ages []time.Duration
+	firstEnd := successes(sim, zegosim.ActionUsage)[0].EndMs
+	for _, p := range got {
+		if p.tsMs >= firstEnd && slices.Contains(zegosim.UsageMetrics, strings.TrimPrefix(p.metric, "zego.realtime.")) {
+			ages = append(ages, p.arrived.Sub(time.Unix(0, int64(p.tsNs))))
+		}
+	}
+	if slices.Sort(ages); len(ages) > 0 {
+		t.Logf("freshness of %d usage points: median %v, max %v (data_delay %v + up to one interval %v)",
+			len(ages), ages[len(ages)/2].Round(time.Millisecond), ages[len(ages)-1].Round(time.Millisecond), step, step)
+	}
 }
 
 // TestRestartResumesFromCheckpoint stops the collector with SIGTERM mid-run and starts it again

@@ -36,13 +36,26 @@ var (
 	hex32     = regexp.MustCompile(`\b[0-9a-fA-F]{32}\b`) // the shape of a ZEGO ServerSecret
 )
 
-// TestExamples checks every examples/*.yaml: it passes `otelcol-zego validate` on this build, and
-// it holds no secret, only references to the environment.
+// TestExamples checks every examples/*.yaml, and the README's first config (Getting started): it
+// passes `otelcol-zego validate` on this build as written, and it holds no secret, only
+// references to the environment.
 func TestExamples(t *testing.T) {
 	t.Parallel()
 	paths, _ := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
 	if len(paths) < 5 {
 		t.Fatalf("only %d examples found", len(paths))
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(readme)
+	if first == nil {
+		t.Fatal("README.md has no yaml block")
+	}
+	paths = append(paths, filepath.Join(t.TempDir(), "README-getting-started.yaml"))
+	if err := os.WriteFile(paths[len(paths)-1], first[1], 0o600); err != nil {
+		t.Fatal(err)
 	}
 	for _, path := range paths {
 		raw, err := os.ReadFile(path)

@@ -321,9 +321,10 @@ func expected(sim *zegosim.Server) map[key]float64 {
 // point is one data point as the sink received it.
 type point struct {
 	key
-	tsNs  uint64
-	value float64
-	appID string // the resource attribute zego.app_id
+	tsNs    uint64
+	value   float64
+	appID   string    // the resource attribute zego.app_id
+	arrived time.Time // when the sink got it, for freshness
 }
 
 // sink is an OTLP/HTTP endpoint that records every data point and every request's path and
@@ -368,6 +369,7 @@ func (s *sink) record(r *http.Request) error {
 	if err := req.UnmarshalProto(raw); err != nil {
 		return fmt.Errorf("not an OTLP protobuf export request: %w", err)
 	}
+	arrived := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, r.Clone(r.Context()))
@@ -384,7 +386,7 @@ func (s *sink) record(r *http.Request) error {
 						v = float64(dp.IntValue())
 					}
 					ts := uint64(dp.Timestamp())
-					s.points = append(s.points, point{key{m.Name(), int64(ts / 1e6)}, ts, v, appID.AsString()})
+					s.points = append(s.points, point{key{m.Name(), int64(ts / 1e6)}, ts, v, appID.AsString(), arrived})
 				}
 			}
 		}

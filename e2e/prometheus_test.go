@@ -111,16 +111,26 @@ func get(t *testing.T, u string) string {
 	return string(body)
 }
 
-// sample is the value of the series named exactly so (name{labels}, labels in the order the
-// exporter writes them) in a Prometheus text exposition, 0 when absent.
-func sample(text, series string) float64 {
+// sample sums, in a Prometheus text exposition, the series of the name and labels of selector
+// (name{label="value",...}) that carry at least those labels; 0 when there is none.
+func sample(text, selector string) float64 {
+	name, labels, _ := strings.Cut(strings.TrimSuffix(selector, "}"), "{")
+	var sum float64
 	for line := range strings.Lines(text) {
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, _ := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			return v
+		series, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || !strings.HasPrefix(series, name+"{") {
+			continue
+		}
+		matches := true
+		for label := range strings.SplitSeq(labels, ",") {
+			matches = matches && strings.Contains(series, label)
+		}
+		if matches {
+			v, _ := strconv.ParseFloat(value, 64)
+			sum += v
 		}
 	}
-	return 0
+	return sum
 }
 
 // rangeQuery returns the raw samples Prometheus holds for a range selector, at their exact

@@ -335,3 +335,16 @@ func TestUnusablePointsAreCountedAndWarnedOnce(t *testing.T) {
 		assert.Len(t, pipeline.got("zego.realtime.online_user"), 2)
 	})
 }
+
+// The schedule is fixed: a poll slower than the interval skips the ticks it overran, and the
+// ones after stay where they were.
+func TestNextTick(t *testing.T) {
+	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct{ now, want time.Duration }{
+		{10 * time.Second, 3 * time.Minute},
+		{3 * time.Minute, 6 * time.Minute},
+		{7*time.Minute + 30*time.Second, 9 * time.Minute},
+	} {
+		assert.Equal(t, start.Add(tt.want), nextTick(start, 3*time.Minute, start.Add(tt.now)), "at +%v", tt.now)
+	}
+}

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-2m}
-go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$fuzztime" ./internal/zegoapi/
+go test -run '^$' -fuzz '^FuzzGet$' -fuzztime "$fuzztime" ./internal/zegoapi/
 go test -run '^$' -fuzz '^FuzzLoadConfig$' -fuzztime "$fuzztime" .

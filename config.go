@@ -166,20 +166,17 @@ func (cfg *Config) validateQuota() []error {
 	if len(errs) > 0 {
 		return errs
 	}
+	check := func(action zegoapi.Action, window time.Duration, limit int, key, per string) {
+		if calls := int64(window / cfg.CollectionInterval); calls > int64(limit) {
+			errs = append(errs, fmt.Errorf("%w: collection_interval %v would make %d %s calls a %s, %s is %d: use %v or more",
+				errIntervalOverQuota, cfg.CollectionInterval, calls, action, per, key, limit, ceilDiv(window, time.Duration(limit))))
+		}
+	}
 	for _, spec := range apiSpecs {
-		if len(spec.enabledMetrics(cfg.Metrics)) == 0 {
-			continue // not called, so no quota to fit
+		if len(spec.enabledMetrics(cfg.Metrics)) > 0 { // an interface never called has no quota to fit
+			check(spec.action, time.Minute, cfg.Quota.PerMinute, "quota.per_minute", "minute")
+			check(spec.action, day, cfg.Quota.PerDay, "quota.per_day", "day")
 		}
-		check := func(window time.Duration, limit int, key, per string) {
-			calls := int64(window / cfg.CollectionInterval)
-			if calls > int64(limit) {
-				least := ceilDiv(window, time.Duration(limit))
-				errs = append(errs, fmt.Errorf("%w: collection_interval %v would make %d %s calls a %s, %s is %d: use %v or more",
-					errIntervalOverQuota, cfg.CollectionInterval, calls, spec.action, per, key, limit, least))
-			}
-		}
-		check(time.Minute, cfg.Quota.PerMinute, "quota.per_minute", "minute")
-		check(day, cfg.Quota.PerDay, "quota.per_day", "day")
 	}
 	return errs
 }

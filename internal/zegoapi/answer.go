@@ -51,13 +51,14 @@ func Decode(body []byte) (*Answer, error) {
 	if err != nil && !errors.As(err, &mismatch) { // a mismatch costs only the element it is in
 		return nil, fmt.Errorf("not ZEGO's answer: %w", err)
 	}
-	if !env.Code.ok || float64(int64(env.Code.v)) != env.Code.v {
+	code, ok := finite(env.Code)
+	if !ok || code != math.Trunc(code) {
 		return nil, errors.New("not ZEGO's answer: no integer Code")
 	}
 	a := &Answer{RequestID: text(env.RequestID)}
-	if code := int64(env.Code.v); code != 0 {
-		info := infoForCode(code)
-		return nil, &APIError{Kind: info.kind, Code: code, Message: text(env.Message), RequestID: a.RequestID, Check: info.check, detail: info.meaning}
+	if code != 0 {
+		info := infoForCode(int64(code))
+		return nil, &APIError{Kind: info.kind, Code: int64(code), Message: text(env.Message), RequestID: a.RequestID, Check: info.check, detail: info.meaning}
 	}
 	if dataMismatch(err) {
 		return nil, fmt.Errorf("not ZEGO's answer: Data is neither an object nor an array: %w", err)
@@ -72,7 +73,7 @@ func dataMismatch(err error) bool {
 }
 
 type envelope[D any] struct {
-	Code      number          `json:"Code"`
+	Code      any             `json:"Code"` // a number, or a string holding one (see finite)
 	Message   json.RawMessage `json:"Message"`
 	RequestID json.RawMessage `json:"RequestId"`
 	Data      D               `json:"Data"`
@@ -109,23 +110,6 @@ type node struct {
 // is invalid: one odd point costs that point only. Its fields are numbers, or strings holding
 // numbers (see finite).
 type point struct{ Timestamp, Value any }
-
-// number is a JSON number, or a string holding one; ok is false for anything else, for a
-// number that is not finite, and when it is absent.
-type number struct {
-	v  float64
-	ok bool
-}
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' && json.Unmarshal(b, &s) != nil {
-		return nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	n.v, n.ok = v, err == nil && !math.IsInf(v, 0) && !math.IsNaN(v)
-	return nil
-}
 
 // finite is a decoded JSON number, or a string holding one, if it is finite.
 func finite(v any) (float64, bool) {

@@ -3,7 +3,9 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -26,35 +28,38 @@ type checkpoint struct {
 
 // checkpoints loads and saves one interface's checkpoint. Its key names the receiver, the App
 // ID and the interface: receivers sharing a storage never collide, and a changed app_id starts
-// afresh.
+// afresh. Every storage call is bounded by timeout.
 type checkpoints struct {
-	client storage.Client
-	key    string
-	appID  uint32
-	logger *zap.Logger
+	client  storage.Client
+	key     string
+	appID   uint32
+	timeout time.Duration
+	logger  *zap.Logger
 	// failing is set while saves fail, so the failure is warned about once, not every poll.
 	failing bool
 }
 
-func newCheckpoints(client storage.Client, id component.ID, appID uint32, action zegoapi.Action, logger *zap.Logger) *checkpoints {
+func newCheckpoints(client storage.Client, id component.ID, appID uint32, action zegoapi.Action, timeout time.Duration, logger *zap.Logger) *checkpoints {
 	return &checkpoints{
-		client: client,
-		key:    fmt.Sprintf("zego_checkpoint/%s/app_id=%d/%s", id, appID, action),
-		appID:  appID,
-		logger: logger,
+		client:  client,
+		key:     fmt.Sprintf("zego_checkpoint/%s/app_id=%d/%s", id, appID, action),
+		appID:   appID,
+		timeout: timeout,
+		logger:  logger,
 	}
 }
 
-// load returns the stored checkpoint; found is false when there is none or it cannot be used,
-// which is logged: the interface then starts afresh rather than failing.
-func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool) {
+// load has three outcomes: the stored checkpoint (found); none, because nothing is stored or
+// what is stored cannot be used, which is logged (the interface then starts afresh); or err,
+// when the storage failed, and nothing is known about what it holds.
+func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	raw, err := s.client.Get(ctx, s.key)
-	if err == nil && raw == nil {
-		return checkpoint{}, false
+	if err != nil || raw == nil {
+		return checkpoint{}, false, err
 	}
-	if err == nil {
-		err = json.Unmarshal(raw, &cp)
-	}
+	err = json.Unmarshal(raw, &cp)
 	switch {
 	case err != nil:
 	case cp.Version != checkpointVersion:
@@ -64,21 +69,28 @@ func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool) {
 	case cp.CursorMs < 0:
 		err = fmt.Errorf("negative cursor %d", cp.CursorMs)
 	default:
-		return cp, true
+		return cp, true, nil
 	}
 	s.logger.Warn("Ignoring the stored checkpoint and starting afresh from initial_lookback",
 		zap.String("key", s.key), zap.Error(err))
-	return checkpoint{}, false
+	return checkpoint{}, false, nil
 }
 
-// save stores cp. A failure is logged, not fatal: polling goes on from memory.
+// save stores cp. A failure is logged, not fatal: polling goes on from memory. A save that the
+// end of ctx interrupts is not a failure: the term's final save follows.
 func (s *checkpoints) save(ctx context.Context, cp checkpoint) {
+	if ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	cp.Version, cp.AppID = checkpointVersion, s.appID
 	raw, err := json.Marshal(cp)
 	if err == nil {
 		err = s.client.Set(ctx, s.key, raw)
 	}
 	switch {
+	case err != nil && errors.Is(ctx.Err(), context.Canceled):
 	case err != nil && !s.failing:
 		s.failing = true
 		s.logger.Warn("Could not save the checkpoint; after a restart some data may be fetched again and the quota ledger may be incomplete",

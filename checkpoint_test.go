@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
@@ -19,8 +20,9 @@ import (
 
 const checkpointKey = "zego_checkpoint/zego/app_id=12345/GetRealtimeUsage"
 
-// What a stored value gives back; anything unusable is warned about and ignored, so the
-// interface starts afresh instead of failing.
+// What a stored value gives back: anything unusable is warned about and ignored, so the
+// interface starts afresh instead of failing; a storage failure is returned, never taken for
+// "nothing stored".
 func TestCheckpointLoad(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -37,7 +39,7 @@ func TestCheckpointLoad(t *testing.T) {
 		{name: "another version", stored: `{"version":2,"app_id":12345}`, warn: "version 2, this receiver reads 1"},
 		{name: "another app", stored: `{"version":1,"app_id":999}`, warn: "it is for app_id 999, not 12345"},
 		{name: "negative cursor", stored: `{"version":1,"app_id":12345,"cursor_ms":-5}`, warn: "negative cursor -5"},
-		{name: "storage error", getErr: errors.New("disk on fire"), warn: "disk on fire"},
+		{name: "storage error", stored: `{"version":1,"app_id":12345,"cursor_ms":1700000000000}`, getErr: errors.New("disk on fire")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,7 +48,8 @@ func TestCheckpointLoad(t *testing.T) {
 				require.NoError(t, client.Set(t.Context(), checkpointKey, []byte(tt.stored)))
 			}
 			s, logs := newTestCheckpoints(client)
-			cp, found := s.load(t.Context())
+			cp, found, err := s.load(t.Context())
+			assert.Equal(t, tt.getErr, err)
 			assert.Equal(t, tt.want, cp)
 			assert.Equal(t, tt.found, found)
 			warnings := logs.FilterLevelExact(zapcore.WarnLevel).All()
@@ -72,14 +75,15 @@ func TestCheckpointSaveFailureWarnedOnce(t *testing.T) {
 	s.save(t.Context(), checkpoint{CursorMs: 6})
 	assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1)
 	assert.Len(t, logs.FilterMessage("The checkpoint is saved again").All(), 1)
-	cp, found := s.load(t.Context())
+	cp, found, err := s.load(t.Context())
+	require.NoError(t, err)
 	assert.True(t, found)
 	assert.Equal(t, checkpoint{Version: 1, AppID: 12345, CursorMs: 6}, cp)
 }
 
 func newTestCheckpoints(client storage.Client) (*checkpoints, *observer.ObservedLogs) {
 	core, logs := observer.New(zap.DebugLevel)
-	return newCheckpoints(client, component.MustNewID("zego"), testAppID, zegoapi.ActionUsage, zap.New(core)), logs
+	return newCheckpoints(client, component.MustNewID("zego"), testAppID, zegoapi.ActionUsage, time.Second, zap.New(core)), logs
 }
 
 type faultyClient struct {

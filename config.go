@@ -18,7 +18,7 @@ import (
 )
 
 const (
-	defaultCollectionInterval = 3 * time.Minute
+	defaultCollectionInterval = 3*time.Minute + time.Second // see skipFreeInterval
 	defaultInitialDelay       = time.Second
 	defaultTimeout            = 30 * time.Second
 	defaultDataDelay          = 3 * time.Minute
@@ -166,19 +166,52 @@ func (cfg *Config) validateQuota() []error {
 	if len(errs) > 0 {
 		return errs
 	}
-	check := func(action zegoapi.Action, window time.Duration, limit int, key, per string) {
-		if calls := int64(window / cfg.CollectionInterval); calls > int64(limit) {
-			errs = append(errs, fmt.Errorf("%w: collection_interval %v would make %d %s calls a %s, %s is %d: use %v or more",
-				errIntervalOverQuota, cfg.CollectionInterval, calls, action, per, key, limit, ceilDiv(window, time.Duration(limit))))
-		}
-	}
 	for _, spec := range apiSpecs {
 		if len(spec.enabledMetrics(cfg.Metrics)) > 0 { // an interface never called has no quota to fit
-			check(spec.action, time.Minute, cfg.Quota.PerMinute, "quota.per_minute", "minute")
-			check(spec.action, day, cfg.Quota.PerDay, "quota.per_day", "day")
+			errs = append(errs, cfg.checkInterval("collection_interval", cfg.CollectionInterval, spec.action, 1)...)
 		}
 	}
 	return errs
+}
+
+// checkInterval accepts interval for action, whose polls make calls calls each, only if the
+// quota ledger lets every one of them through; else it says why and names the shortest interval
+// that does.
+func (cfg *Config) checkInterval(key string, interval time.Duration, action zegoapi.Action, calls int) []error {
+	var errs []error
+	for _, q := range []struct {
+		window time.Duration
+		limit  int
+		key    string
+	}{{time.Minute, cfg.Quota.PerMinute, "quota.per_minute"}, {day, cfg.Quota.PerDay, "quota.per_day"}} {
+		span, least := skipFreeInterval(q.window, q.limit, calls, cfg.Timeout)
+		switch {
+		case q.limit < calls:
+			errs = append(errs, fmt.Errorf("%w: %s %d is less than the %d %s calls of each poll (one per platform)", errIntervalOverQuota, q.key, q.limit, calls, action))
+		case interval < least:
+			what, slack := fmt.Sprintf("%d %s calls", q.limit, action), fmt.Sprintf("timeout %v", cfg.Timeout)
+			if calls > 1 {
+				what = fmt.Sprintf("%d polls of %d %s calls (one per platform)", q.limit/calls, calls, action)
+				slack = fmt.Sprintf("timeout %v for each call of a poll", cfg.Timeout)
+			}
+			errs = append(errs, fmt.Errorf("%w: %s %v: %s %d allows %s in any %v (%v plus %s, as ZEGO meters a call when it arrives), so some polls would be skipped: use %v or more",
+				errIntervalOverQuota, key, interval, q.key, q.limit, what, span, q.window, slack, least))
+		}
+	}
+	return errs
+}
+
+// skipFreeInterval is the shortest interval, in whole seconds, at which the quota ledger lets
+// every call through when each poll makes calls calls in a row against limit calls a window.
+// The ledger counts a call over window plus timeout (ZEGO meters it on arrival, up to a timeout
+// after it was sent), and a poll's calls spread over up to one timeout each: over that span,
+// limit/calls polls fit, so polls must be more than span/(limit/calls) apart.
+func skipFreeInterval(window time.Duration, limit, calls int, timeout time.Duration) (span, least time.Duration) {
+	span = window + time.Duration(calls)*timeout
+	if limit < calls {
+		return span, 0
+	}
+	return span, (span / time.Duration(limit/calls)).Truncate(time.Second) + time.Second
 }
 
 func (cfg *Config) validateMetrics() []error {
@@ -199,15 +232,6 @@ func (cfg *Config) validateMetrics() []error {
 		errs = append(errs, errNoMetricEnabled)
 	}
 	return errs
-}
-
-func ceilDiv(d, n time.Duration) time.Duration {
-	q := d / n
-	if q*n < d {
-		q++
-	}
-	// Round up to whole seconds so the advice reads well.
-	return ((q + time.Second - 1) / time.Second) * time.Second
 }
 
 // closestName suggests the known name a typo most likely meant, by edit distance.

@@ -45,7 +45,7 @@ func TestLoadValidConfigs(t *testing.T) {
 				assert.Equal(t, uint32(12345), cfg.AppID)
 				assert.Equal(t, configopaque.String("s3cr3t"), cfg.ServerSecret)
 				assert.Nil(t, cfg.IsTest, "IsTest must not be sent unless configured")
-				assert.Equal(t, 3*time.Minute, cfg.CollectionInterval)
+				assert.Equal(t, 3*time.Minute+time.Second, cfg.CollectionInterval)
 				assert.Equal(t, time.Second, cfg.InitialDelay)
 				assert.Equal(t, 3*time.Minute, cfg.DataDelay)
 				assert.Equal(t, 3*time.Minute, cfg.InitialLookback)
@@ -82,7 +82,7 @@ func TestLoadValidConfigs(t *testing.T) {
 		{
 			name: "raised_quota",
 			check: func(t *testing.T, cfg *Config) {
-				assert.Equal(t, 20*time.Second, cfg.CollectionInterval)
+				assert.Equal(t, 21*time.Second, cfg.CollectionInterval)
 				assert.Equal(t, 4320, cfg.Quota.PerDay)
 			},
 		},
@@ -120,17 +120,18 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "interval_over_daily_quota",
 			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"collection_interval 1m0s would make 1440 GetRealtimeUsage calls a day, quota.per_day is 480: use 3m0s or more"},
+			wantMsgs: []string{"collection_interval 1m0s: quota.per_day 480 allows 480 GetRealtimeUsage calls in any 24h0m30s (24h0m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 3m1s or more"},
 		},
 		{
 			name:     "quality_over_daily_quota",
 			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"would make 1440 GetRealtimeUsage calls a day", "would make 1440 GetRealtimeQuality calls a day"},
+			wantMsgs: []string{"allows 480 GetRealtimeUsage calls in any 24h0m30s", "allows 480 GetRealtimeQuality calls in any 24h0m30s"},
 		},
 		{
 			name:     "interval_over_minute_quota",
 			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"collection_interval 10s would make 6 GetRealtimeUsage calls a minute, quota.per_minute is 3: use 20s or more"},
+			// The advice is what the ledger does: at 20s, a third of the polls would be skipped.
+			wantMsgs: []string{"collection_interval 20s: quota.per_minute 3 allows 3 GetRealtimeUsage calls in any 1m30s (1m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 31s or more"},
 		},
 		{
 			name:     "quota_below_one",
@@ -205,7 +206,7 @@ func TestValidateReportsEveryProblemOnce(t *testing.T) {
 	require.True(t, errors.As(err, &joined))
 	msg := err.Error()
 	assert.Equal(t, 1, strings.Count(msg, "app_id is required"))
-	assert.Equal(t, 1, strings.Count(msg, "would make 1440 GetRealtimeUsage calls a day"))
+	assert.Equal(t, 1, strings.Count(msg, "allows 480 GetRealtimeUsage calls in any 24h0m30s"))
 }
 
 func TestDefaultConfigNeedsOnlyCredentials(t *testing.T) {

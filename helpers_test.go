@@ -2,6 +2,7 @@ package zegoreceiver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -151,29 +152,34 @@ func (c *recorder) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
 	if c.points == nil {
 		c.points = map[string][]point{}
 	}
-	forEachPoint(md, func(metric string, dp pmetric.NumberDataPoint) {
-		v := dp.DoubleValue()
-		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-			v = float64(dp.IntValue())
-		}
-		c.points[metric] = append(c.points[metric], point{int64(dp.Timestamp()) / int64(time.Millisecond), v})
-	})
+	for _, rm := range md.ResourceMetrics().All() {
+		app, _ := rm.Resource().Attributes().Get("zego.app_id")
+		forEachPoint(rm, func(metric string, dp pmetric.NumberDataPoint) {
+			v := dp.DoubleValue()
+			if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+				v = float64(dp.IntValue())
+			}
+			key := app.AsString() + "/" + metric
+			c.points[key] = append(c.points[key], point{int64(dp.Timestamp()) / int64(time.Millisecond), v})
+		})
+	}
 	return nil
 }
 
-func (c *recorder) got(metric string) []point {
+func (c *recorder) got(metric string) []point { return c.gotFor(testAppID, metric) }
+
+// gotFor is what the pipeline took of metric for appID.
+func (c *recorder) gotFor(appID uint32, metric string) []point {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.points[metric])
+	return slices.Clone(c.points[fmt.Sprintf("%d/%s", appID, metric)])
 }
 
-func forEachPoint(md pmetric.Metrics, f func(metric string, dp pmetric.NumberDataPoint)) {
-	for _, rm := range md.ResourceMetrics().All() {
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				for _, dp := range m.Gauge().DataPoints().All() {
-					f(m.Name(), dp)
-				}
+func forEachPoint(rm pmetric.ResourceMetrics, f func(metric string, dp pmetric.NumberDataPoint)) {
+	for _, sm := range rm.ScopeMetrics().All() {
+		for _, m := range sm.Metrics().All() {
+			for _, dp := range m.Gauge().DataPoints().All() {
+				f(m.Name(), dp)
 			}
 		}
 	}

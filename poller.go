@@ -30,6 +30,9 @@ import (
 // two-hour answer in memory at the same time. Steady polls never wait for a slot.
 const largeWindow = 30 * time.Minute
 
+// maxReadRetry bounds the wait between two attempts to read a checkpoint from a failing storage.
+const maxReadRetry = 10 * time.Second
+
 // poller polls one ZEGO interface on its own schedule, with its own cursor, quota ledger,
 // backoff and checkpoint, so that a failure of one interface never holds another back.
 type poller struct {
@@ -128,6 +131,9 @@ func (p *poller) poll(ctx context.Context) {
 	p.ledger.record(time.Now())
 	p.mu.Unlock()
 	p.save(ctx)
+	if ctx.Err() != nil { // the term ended meanwhile: not a leader any more
+		return
+	}
 	callCtx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	answer, err := p.client.Get(callCtx, zegoapi.Query{
 		Action:  p.spec.action,
@@ -276,9 +282,28 @@ func (p *poller) skip(ctx context.Context, why string, fields ...zap.Field) {
 	p.logger.Debug("Poll skipped: "+why+"; the next poll's window covers it", fields...)
 }
 
-// restore loads the checkpoint, if there is one, and describes where polling resumes.
-func (p *poller) restore(ctx context.Context) string {
-	cp, found := p.store.load(ctx)
+// restore reads the checkpoint, retrying while the storage fails: no call and no save may
+// come before it is read, or this replica could overwrite what another leader saved. It says
+// where polling resumes; false when ctx ended first.
+func (p *poller) restore(ctx context.Context) (string, bool) {
+	cp, found, err := p.store.load(ctx)
+	for wait := time.Second; err != nil; wait = min(2*wait, maxReadRetry) {
+		log := p.logger.Debug
+		if wait == time.Second { // once a term
+			log = p.logger.Warn
+		}
+		log("Could not read the checkpoint; no call and no save until it can be read",
+			zap.Error(err), zap.Duration("retry_in", wait))
+		select {
+		case <-ctx.Done():
+			return "", false
+		case <-time.After(wait):
+		}
+		cp, found, err = p.store.load(ctx)
+	}
+	if ctx.Err() != nil {
+		return "", false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if found {
@@ -287,14 +312,14 @@ func (p *poller) restore(ctx context.Context) string {
 	}
 	switch {
 	case p.cursor.acknowledged && found:
-		return "checkpoint at " + msTime(p.cursor.afterMs).Format(time.RFC3339)
+		return "checkpoint at " + msTime(p.cursor.afterMs).Format(time.RFC3339), true
 	case p.cursor.acknowledged:
-		return "this receiver's own cursor at " + msTime(p.cursor.afterMs).Format(time.RFC3339)
+		return "this receiver's own cursor at " + msTime(p.cursor.afterMs).Format(time.RFC3339), true
 	}
-	return fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback)
+	return fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback), true
 }
 
-// save checkpoints the acknowledged cursor and every call sent.
+// save checkpoints the acknowledged cursor and every call sent, unless the term is over.
 func (p *poller) save(ctx context.Context) {
 	p.mu.Lock()
 	cp := checkpoint{CursorMs: p.cursor.saved(), CallsMs: p.ledger.snapshot(time.Now())}

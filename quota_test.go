@@ -85,3 +85,42 @@ func TestFailedCallsCountAgainstTheQuota(t *testing.T) {
 		assert.Equal(t, int64(len(calls)), x.counter(t, "api_calls", outcomeAttr("transient")))
 	})
 }
+
+// The interval validation advises is the shortest at which the ledger lets every call through,
+// even when each call of a poll takes a whole timeout; a second less, and polls are skipped.
+func TestSkipFreeInterval(t *testing.T) {
+	for _, tt := range []struct {
+		quota   QuotaConfig
+		calls   int // a poll's, one per platform
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{QuotaConfig{PerMinute: 3, PerDay: 480}, 1, 30 * time.Second, 3*time.Minute + time.Second},
+		{QuotaConfig{PerMinute: 3, PerDay: 480}, 2, 30 * time.Second, 6*time.Minute + time.Second},
+		{QuotaConfig{PerMinute: 3, PerDay: 480}, 3, 30 * time.Second, 9*time.Minute + time.Second},
+		{QuotaConfig{PerMinute: 3, PerDay: 100_000}, 1, 30 * time.Second, 31 * time.Second},
+		{QuotaConfig{PerMinute: 1, PerDay: 100_000}, 1, 10 * time.Second, 71 * time.Second},
+	} {
+		_, perMinute := skipFreeInterval(time.Minute, tt.quota.PerMinute, tt.calls, tt.timeout)
+		_, perDay := skipFreeInterval(day, tt.quota.PerDay, tt.calls, tt.timeout)
+		least := max(perMinute, perDay)
+		assert.Equal(t, tt.want, least)
+		skipped := func(interval time.Duration) int {
+			l, skips := newQuotaLedger(tt.quota, tt.timeout), 0
+			now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			for range 2 * day / interval {
+				for call := range tt.calls {
+					if at := now.Add(time.Duration(call) * tt.timeout); l.allow(at) {
+						l.record(at)
+					} else {
+						skips++
+					}
+				}
+				now = now.Add(interval)
+			}
+			return skips
+		}
+		assert.Zero(t, skipped(least), "%+v at %v", tt, least)
+		assert.Positive(t, skipped(least-time.Second), "%+v at %v", tt, least-time.Second)
+	}
+}

@@ -35,8 +35,8 @@ type leaderElector interface {
 
 // zegoReceiver polls ZEGO on its own loops rather than through the Collector's scraper
 // controller, because a cursor may only move once the pipeline has answered, and the
-// controller ignores what the pipeline answers. It polls from Start to Shutdown or, with
-// k8s_leader_elector, during each leadership term.
+// controller ignores what the pipeline answers. It polls in terms: one from Start to Shutdown
+// or, with k8s_leader_elector, one for each time this replica is elected.
 type zegoReceiver struct {
 	cfg     *Config
 	set     receiver.Settings
@@ -49,11 +49,19 @@ type zegoReceiver struct {
 	mu       sync.Mutex // serialises Start, Shutdown and the leadership callbacks
 	host     component.Host
 	storage  storage.Client
-	stop     context.CancelFunc // set while polling
-	loops    sync.WaitGroup
 	shutdown bool
-	leading  atomic.Bool
+	term     atomic.Pointer[term] // the latest term, nil before the first and after Shutdown
 }
+
+// term is one stretch of polling. It ends when its context does, or when it is ended; a term
+// that ended never holds up another.
+type term struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed once its loops have stopped and its checkpoints are saved
+}
+
+func (t *term) live() bool { return t != nil && t.ctx.Err() == nil }
 
 func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}) (*zegoReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
@@ -105,7 +113,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 		}),
 		tb.RegisterReceiverZegoLeaderCallback(func(_ context.Context, o metric.Int64Observer) error {
 			leading := int64(0)
-			if r.leading.Load() {
+			if r.term.Load().live() {
 				leading = 1
 			}
 			o.Observe(leading, metric.WithAttributes(appID))
@@ -116,53 +124,63 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 }
 
 // Start builds the client, opens the checkpoint storage, says what the receiver will do, and
-// starts polling (or, with k8s_leader_elector, waits to be elected). It never waits on the
-// network: the first call happens initial_delay after polling starts.
+// starts a polling term (or, with k8s_leader_elector, waits to be elected). It never waits on
+// the network or the storage: a term reads its checkpoints before its first call.
 func (r *zegoReceiver) Start(ctx context.Context, host component.Host) error {
+	elector, err := r.setUp(ctx, host)
+	if err != nil || elector == nil {
+		return err
+	}
+	// Not under r.mu: an elector that already leads may call back from inside.
+	elector.SetCallBackFuncs(r.startedLeading, r.stoppedLeading)
+	return nil
+}
+
+// setUp does Start's work under r.mu and returns the elector to register with, if any.
+func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderElector, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	httpClient := r.httpClient
 	if httpClient == nil {
 		var err error
 		if httpClient, err = r.cfg.ToClient(ctx, host.GetExtensions(), r.set.TelemetrySettings); err != nil {
-			return fmt.Errorf("building the HTTP client: %w", err)
+			return nil, fmt.Errorf("building the HTTP client: %w", err)
 		}
 	}
 	client, err := zegoapi.NewClient(httpClient, zegoapi.Config{
 		Endpoint: r.cfg.Endpoint, AppID: r.cfg.AppID, ServerSecret: string(r.cfg.ServerSecret), IsTest: r.cfg.IsTest,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.storage = storage.NewNopClient()
 	if r.cfg.StorageID != nil {
 		if r.storage, err = storageClient(ctx, host, *r.cfg.StorageID, r.set.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var elector leaderElector
 	if id := r.cfg.LeaderElector; id != nil {
 		ext, found := host.GetExtensions()[*id]
 		if !found {
-			return fmt.Errorf("k8s_leader_elector: extension %q is not configured; add it under extensions: and service::extensions", id)
+			return nil, fmt.Errorf("k8s_leader_elector: extension %q is not configured; add it under extensions: and service::extensions", id)
 		}
 		if elector, _ = ext.(leaderElector); elector == nil {
-			return fmt.Errorf("k8s_leader_elector: extension %q is not a leader elector (it has no SetCallBackFuncs)", id)
+			return nil, fmt.Errorf("k8s_leader_elector: extension %q is not a leader elector (it has no SetCallBackFuncs)", id)
 		}
 	}
 	r.host = host
 	for _, p := range r.pollers {
 		p.client, p.host = client, host
-		p.store = newCheckpoints(r.storage, r.set.ID, r.cfg.AppID, p.spec.action, p.logger)
+		p.store = newCheckpoints(r.storage, r.set.ID, r.cfg.AppID, p.spec.action, r.cfg.Timeout, p.logger)
 	}
-
 	if elector == nil {
-		r.startLocked(context.Background(), func(from []string) { r.logPlan("off", zap.Strings("from", from)) })
-		return nil
+		r.logPlan("off")
+		r.beginLocked(context.Background(), "Polling starts")
+		return nil, nil
 	}
 	r.logPlan(fmt.Sprintf("on, through %q: polls only while leading", r.cfg.LeaderElector))
-	elector.SetCallBackFuncs(r.startedLeading, r.stoppedLeading)
-	return nil
+	return elector, nil
 }
 
 func storageClient(ctx context.Context, host component.Host, id, self component.ID) (storage.Client, error) {
@@ -181,56 +199,74 @@ func storageClient(ctx context.Context, host component.Host, id, self component.
 	return client, nil
 }
 
-// startedLeading starts a fresh polling term from the checkpoint, which a storage shared
-// between the replicas carries from the previous leader: its cursor and the calls it spent.
+// startedLeading begins a term from the checkpoint, which a storage shared between the
+// replicas carries from the previous leader: its cursor and the calls it spent. client-go calls
+// it on a goroutine of its own, so it can arrive after the term's stop, its context already
+// canceled: such a term is over before it began, and is ignored.
 func (r *zegoReceiver) startedLeading(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.shutdown || r.stop != nil {
+	if r.shutdown || ctx.Err() != nil {
+		r.logger.Debug("A leadership term that was already over is ignored")
 		return
 	}
-	r.startLocked(ctx, func(from []string) { r.logger.Info("Elected leader: polling starts", zap.Strings("from", from)) })
+	r.endLocked() // an elector calls stop between two terms; should it not, the newer term wins
+	r.beginLocked(ctx, "Elected leader: polling starts")
 	r.reportLeading(true)
 }
 
-// stoppedLeading stops polling promptly (a call in flight is canceled; it stays in the
+// stoppedLeading ends the term that runs (a call in flight is canceled; it stays in the
 // ledger), saves the checkpoint for the next leader, and stands by.
 func (r *zegoReceiver) stoppedLeading() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.stop == nil {
+	if r.term.Load() == nil {
 		return
 	}
-	r.stopLocked(context.Background())
+	r.endLocked()
 	r.logger.Info("Lost leadership: polling stopped, checkpoint saved; standing by")
 	r.reportLeading(false)
 }
 
-// startLocked loads each interface's checkpoint, announces where each resumes, and starts
-// the loops. Call with r.mu held.
-func (r *zegoReceiver) startLocked(parent context.Context, announce func(from []string)) {
+// beginLocked starts a term under parent: it reads each interface's checkpoint, says where
+// polling resumes, and runs the loops. Call with r.mu held.
+func (r *zegoReceiver) beginLocked(parent context.Context, announce string) {
 	ctx, cancel := context.WithCancel(parent)
-	r.stop = cancel
-	var from []string
-	for _, p := range r.pollers {
-		from = append(from, fmt.Sprintf("%s from %s", p.spec.action, p.restore(ctx)))
-	}
-	announce(from)
-	for _, p := range r.pollers {
-		r.loops.Go(func() { p.run(ctx) })
-	}
-	r.leading.Store(true)
+	t := &term{ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	r.term.Store(t)
+	go func() {
+		defer close(t.done)
+		var from []string
+		for _, p := range r.pollers {
+			where, ok := p.restore(ctx)
+			if !ok {
+				return // over before every checkpoint could be read: nothing to save
+			}
+			from = append(from, fmt.Sprintf("%s from %s", p.spec.action, where))
+		}
+		r.logger.Info(announce, zap.Strings("from", from))
+		var loops sync.WaitGroup
+		for _, p := range r.pollers {
+			loops.Go(func() { p.run(ctx) })
+		}
+		loops.Wait()
+		// The last saves, made as the term ends, share one timeout: a hung storage delays the
+		// end of leadership or Shutdown by that much at most.
+		final, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
+		defer cancel()
+		for _, p := range r.pollers {
+			p.save(final)
+		}
+	}()
 }
 
-// stopLocked ends the loops and saves the checkpoints. Call with r.mu held.
-func (r *zegoReceiver) stopLocked(ctx context.Context) {
-	r.stop()
-	r.stop = nil
-	r.loops.Wait()
-	for _, p := range r.pollers {
-		p.save(ctx)
+// endLocked ends the latest term and waits for it: at most one timeout when the storage hangs.
+// Call with r.mu held.
+func (r *zegoReceiver) endLocked() {
+	if t := r.term.Swap(nil); t != nil {
+		t.cancel()
+		<-t.done
 	}
-	r.leading.Store(false)
 }
 
 func (r *zegoReceiver) reportLeading(leading bool) {
@@ -239,16 +275,14 @@ func (r *zegoReceiver) reportLeading(leading bool) {
 	componentstatus.ReportStatus(r.host, componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs)))
 }
 
-// Shutdown stops polling, saves the checkpoints and closes the storage client. It is safe
-// without Start.
+// Shutdown ends the term that runs, saves the checkpoints and closes the storage client. It is
+// safe without Start.
 func (r *zegoReceiver) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.tb.Shutdown()
 	r.shutdown = true
-	if r.stop != nil {
-		r.stopLocked(ctx)
-	}
+	r.endLocked()
 	if r.storage != nil {
 		return r.storage.Close(ctx)
 	}
@@ -256,7 +290,7 @@ func (r *zegoReceiver) Shutdown(ctx context.Context) error {
 }
 
 // logPlan says, before any call, what the receiver is going to do.
-func (r *zegoReceiver) logPlan(leaderElection string, more ...zap.Field) {
+func (r *zegoReceiver) logPlan(leaderElection string) {
 	var apis []string
 	for _, p := range r.pollers {
 		apis = append(apis, fmt.Sprintf("%s (%d metrics)", p.spec.action, len(p.metrics)))
@@ -275,5 +309,5 @@ func (r *zegoReceiver) logPlan(leaderElection string, more ...zap.Field) {
 		zap.String("storage", storageName),
 		zap.String("leader_election", leaderElection),
 	}
-	r.logger.Info("Polling ZEGO's real-time monitoring", append(fields, more...)...)
+	r.logger.Info("Polling ZEGO's real-time monitoring", fields...)
 }

@@ -126,7 +126,7 @@ func TestBadConfigExits(t *testing.T) {
 	}
 	for _, want := range []string{
 		"app_id is required",
-		"collection_interval exceeds the quota: collection_interval 1s would make 60 GetRealtimeUsage calls a minute, quota.per_minute is 3",
+		"collection_interval exceeds the quota: collection_interval 1s: quota.per_minute 3 allows 3 GetRealtimeUsage calls in any 1m10s",
 		`unknown metric "zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`,
 	} {
 		if !strings.Contains(out, want) {

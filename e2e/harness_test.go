@@ -29,7 +29,7 @@ import (
 )
 
 // The settings every test starts from: a poll every 2 s of data 2 s old, within a quota that
-// allows it (the receiver's check wants collection_interval >= 60s/per_minute and 86400s/per_day).
+// allows it (the receiver's check wants every poll to fit the quota ledger: see skipFreeInterval).
 const (
 	testAppID  = uint32(1234567)
 	testSecret = "e2e-secret-only-the-simulator-knows"

@@ -239,10 +239,6 @@ func TestGrafanaDashboard(t *testing.T) {
 			if p.Type == "table" {
 				assert.Contains(t, target.Expr, "zego_platform)", "panel %q: by country and platform", p.Title)
 			}
-			names, _ := dashboardSelectors(target.Expr)
-			for _, name := range names {
-				assert.True(t, strings.HasPrefix(name, "zego_region_"), "panel %q: %s is not a region metric", p.Title, name)
-			}
 		}
 		if p.Type == "geomap" && assert.NotEmpty(t, p.Options.Layers, "geomap %q has no layer", p.Title) {
 			assert.Equal(t, "geo_country_iso_code", p.Options.Layers[0].Location.Lookup, "geomap %q: located by", p.Title)

@@ -86,21 +86,3 @@ func TestISOCode(t *testing.T) {
 	}
 	assert.Len(t, isoCodes(), 249+3, "ISO 3166-1's 249 countries, each under one name, and ZEGO's three spellings")
 }
-
-func TestRegionFilter(t *testing.T) {
-	for _, tt := range []struct {
-		list      []string
-		name, iso string
-		want      bool
-	}{
-		{nil, "其他", "", true},
-		{[]string{"巴西"}, "巴西", "BR", true},
-		{[]string{"br"}, "巴西", "BR", true},
-		{[]string{"BR"}, "美国", "US", false},
-		{[]string{"其他"}, "其他", "", true},
-		{[]string{"BR"}, "BR", "", true}, // a name that happens to be listed
-		{[]string{""}, "其他", "", false},
-	} {
-		assert.Equal(t, tt.want, regionFilter(tt.list)(tt.name, tt.iso), "%v keeps %s (%s)", tt.list, tt.name, tt.iso)
-	}
-}

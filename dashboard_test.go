@@ -25,7 +25,8 @@ var promUnitSuffix = map[string]string{"%": "_percent", "ms": "_milliseconds"}
 
 // promNamesFromMetadata returns the names Prometheus stores the receiver's metrics under,
 // derived from metadata.yaml as the prometheus_remote_write (and prometheus) exporter derives
-// them: dots become underscores, and the unit adds promUnitSuffix; a gauge gets no _total. A
+// them: dots become underscores, and the unit adds promUnitSuffix, or for unit 1 moves any word
+// ratio to the end, or adds it there; a gauge gets no _total. A
 // metric for which that rule would not hold fails the test, so the rule cannot silently go
 // stale. It also returns the names of the receiver's own telemetry on the collector's internal
 // metrics endpoint, where v0.165 adds neither unit nor _total (its Prometheus reader defaults to
@@ -44,10 +45,14 @@ func promNamesFromMetadata(t *testing.T) (names, telemetry []string, appLabel st
 		unit, _ := fields["unit"].(string)
 		_, gauge := fields["gauge"]
 		suffix, known := promUnitSuffix[unit]
-		if !gauge || !known && !annotation.MatchString(unit) {
+		if !gauge || !known && !annotation.MatchString(unit) && unit != "1" {
 			t.Errorf("metadata.yaml: %s (unit %q, gauge %v): Prometheus adds a suffix promNamesFromMetadata does not know; extend it", name, unit, gauge)
 		}
-		names = append(names, strings.ReplaceAll(name, ".", "_")+suffix)
+		prom := strings.ReplaceAll(name, ".", "_") + suffix
+		if unit == "1" {
+			prom = strings.Join(append(slices.DeleteFunc(strings.Split(prom, "_"), func(w string) bool { return w == "ratio" }), "ratio"), "_")
+		}
+		names = append(names, prom)
 	}
 	slices.Sort(names)
 	internal, err := cm.Sub("telemetry::metrics")
@@ -75,6 +80,13 @@ type dashboardPanel struct {
 	Datasource map[string]string `json:"datasource"`
 	Targets    []dashboardTarget `json:"targets"`
 	Panels     []dashboardPanel  `json:"panels"` // a row's panels
+	Options    struct {
+		Layers []struct { // a geomap's
+			Location struct {
+				Lookup string `json:"lookup"`
+			} `json:"location"`
+		} `json:"layers"`
+	} `json:"options"`
 }
 
 type dashboard struct {
@@ -125,7 +137,8 @@ func dashboardSelectors(expr string) (names, matchers []string) {
 // filtered by zego_app_id=~"$app_id"; the app_id variable lists the app id label of one of those
 // metrics and its All value is .*, which also matches series without the label (an absent label
 // is the empty string in PromQL), so every panel works whether or not the exporter keeps it; each
-// metric the receiver emits has a time series panel.
+// metric the receiver emits has a time series panel, but the zego.region.* metrics, which the
+// Quality by country row shows on a map and in a table by country and platform.
 func TestGrafanaDashboard(t *testing.T) {
 	emitted, telemetry, appLabel := promNamesFromMetadata(t)
 
@@ -213,8 +226,25 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 	for _, name := range emitted {
-		assert.True(t, graphed[name], "no time series panel shows %s", name)
+		assert.True(t, graphed[name] || strings.HasPrefix(name, "zego_region_"), "no time series panel shows %s", name)
 	}
+
+	i := slices.IndexFunc(d.Panels, func(p dashboardPanel) bool { return strings.HasPrefix(p.Title, "Quality by country") })
+	require.GreaterOrEqual(t, i, 0, "no Quality by country row")
+	kinds := map[string]bool{}
+	for _, p := range d.Panels[i].Panels {
+		kinds[p.Type] = true
+		for _, target := range p.Targets {
+			assert.Contains(t, target.Expr, "by (geo_country_iso_code", "panel %q: by country", p.Title)
+			if p.Type == "table" {
+				assert.Contains(t, target.Expr, "zego_platform)", "panel %q: by country and platform", p.Title)
+			}
+		}
+		if p.Type == "geomap" && assert.NotEmpty(t, p.Options.Layers, "geomap %q has no layer", p.Title) {
+			assert.Equal(t, "geo_country_iso_code", p.Options.Layers[0].Location.Lookup, "geomap %q: located by", p.Title)
+		}
+	}
+	assert.True(t, kinds["geomap"] && kinds["table"], "the Quality by country row has %v, not a geomap and a table", kinds)
 	t.Logf("%d panels; metrics queried: %v", len(panels), slices.Sorted(maps.Keys(used)))
 }
 

@@ -45,6 +45,7 @@ var apiSpecs = []apiSpec{
 		{"zego.realtime.play_success_rate", "play_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePlaySuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimePlaySuccessRateDataPoint)},
 		{"zego.realtime.login_success_rate", "login_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeLoginSuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeLoginSuccessRateDataPoint)},
 	}},
+	{zegoapi.ActionRegion, metadata.AttributeAPIGetRegionQualityDetail, regionMetrics}, // recorded by recordRegions
 }
 
 // count records a usage value, a count of streams, rooms, users or tasks, as an int gauge; a

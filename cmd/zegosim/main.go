@@ -1,6 +1,7 @@
 // Command zegosim serves a local simulator of ZEGO's real-time analytics API
-// (GetRealtimeUsage and GetRealtimeQuality), so the receiver can run without ZEGO
-// credentials. Run "zegosim -help" for the flags, admin endpoints and fault kinds.
+// (GetRealtimeUsage, GetRealtimeQuality and GetRegionQualityDetail), so the receiver
+// can run without ZEGO credentials. Run "zegosim -help" for the flags, admin endpoints
+// and fault kinds.
 package main
 
 import (
@@ -22,9 +23,11 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
-const usage = `zegosim simulates ZEGO's analytics API at /?Action=GetRealtimeUsage and
-/?Action=GetRealtimeQuality: ZEGO's signature checks, its quota per AppID and
-Action (over it: HTTP 200 with Code 30002) and deterministic data.
+const usage = `zegosim simulates ZEGO's analytics API at /?Action=GetRealtimeUsage,
+/?Action=GetRealtimeQuality and /?Action=GetRegionQualityDetail (Region=all or a
+Chinese name such as 巴西, Platform=all|native|web): ZEGO's signature checks, its
+quota per AppID and Action (over it: HTTP 200 with Code 30002) and deterministic
+data.
 
 Usage: zegosim (-app ID:SECRET ... | -any-secret SECRET) [flags]
 
@@ -90,7 +93,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key `file` for -tls-cert")
 	fs.Int64Var(&o.cfg.Seed, "seed", 1, "seed of the simulated values: same seed, same data")
 	fs.DurationVar(&o.cfg.Delay, "delay", 3*time.Minute, "publication delay; 0 = none")
-	fs.DurationVar(&o.cfg.Retention, "retention", 2*time.Hour, "how far back points are served")
+	fs.DurationVar(&o.cfg.Retention, "retention", 2*time.Hour, "how far back points are served (GetRegionQualityDetail: at most 1h)")
 	fs.DurationVar(&o.cfg.Granularity, "granularity", time.Second, "GetRealtimeUsage's point spacing (GetRealtimeQuality's is always 1m)")
 	fs.Int64Var(&o.cfg.PhaseMs, "phase-ms", 0, "points sit at k*spacing + phase-ms")
 	fs.IntVar(&o.cfg.PerMinute, "per-minute", 3, "quota per AppID and Action over any 60 s; 0 = unlimited")

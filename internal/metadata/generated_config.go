@@ -287,22 +287,316 @@ func (ms *ZegoRealtimeVideoBreakRateMetricConfig) Unmarshal(parser *confmap.Conf
 	return nil
 }
 
+// ZegoRegionAudioBreakRatioMetricConfig provides config for the zego.region.audio_break.ratio metric.
+type ZegoRegionAudioBreakRatioMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionAudioBreakRatioMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionAudioBreakSamplesMetricConfig provides config for the zego.region.audio_break.samples metric.
+type ZegoRegionAudioBreakSamplesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionAudioBreakSamplesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionAudioFirstFrameRatioMetricConfig provides config for the zego.region.audio_first_frame.ratio metric.
+type ZegoRegionAudioFirstFrameRatioMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionAudioFirstFrameRatioMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionAudioFirstFrameSamplesMetricConfig provides config for the zego.region.audio_first_frame.samples metric.
+type ZegoRegionAudioFirstFrameSamplesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionAudioFirstFrameSamplesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionLoginSuccessRateMetricConfig provides config for the zego.region.login_success_rate metric.
+type ZegoRegionLoginSuccessRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionLoginSuccessRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionLoginSuccessRate5sMetricConfig provides config for the zego.region.login_success_rate_5s metric.
+type ZegoRegionLoginSuccessRate5sMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionLoginSuccessRate5sMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionPeerToPeerDelayRatioMetricConfig provides config for the zego.region.peer_to_peer_delay.ratio metric.
+type ZegoRegionPeerToPeerDelayRatioMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionPeerToPeerDelayRatioMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionPeerToPeerDelaySamplesMetricConfig provides config for the zego.region.peer_to_peer_delay.samples metric.
+type ZegoRegionPeerToPeerDelaySamplesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionPeerToPeerDelaySamplesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionPeerToPeerPacketLossRatioMetricConfig provides config for the zego.region.peer_to_peer_packet_loss.ratio metric.
+type ZegoRegionPeerToPeerPacketLossRatioMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionPeerToPeerPacketLossRatioMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionPeerToPeerPacketLossSamplesMetricConfig provides config for the zego.region.peer_to_peer_packet_loss.samples metric.
+type ZegoRegionPeerToPeerPacketLossSamplesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionPeerToPeerPacketLossSamplesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionVideoBreakRatioMetricConfig provides config for the zego.region.video_break.ratio metric.
+type ZegoRegionVideoBreakRatioMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionVideoBreakRatioMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionVideoBreakSamplesMetricConfig provides config for the zego.region.video_break.samples metric.
+type ZegoRegionVideoBreakSamplesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionVideoBreakSamplesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionVideoFirstFrameRatioMetricConfig provides config for the zego.region.video_first_frame.ratio metric.
+type ZegoRegionVideoFirstFrameRatioMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionVideoFirstFrameRatioMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoRegionVideoFirstFrameSamplesMetricConfig provides config for the zego.region.video_first_frame.samples metric.
+type ZegoRegionVideoFirstFrameSamplesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoRegionVideoFirstFrameSamplesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // MetricsConfig provides config for zego metrics.
 type MetricsConfig struct {
-	ZegoRealtimeAudioBreakRate     ZegoRealtimeAudioBreakRateMetricConfig     `mapstructure:"zego.realtime.audio_break_rate"`
-	ZegoRealtimeDownlinkRtt        ZegoRealtimeDownlinkRttMetricConfig        `mapstructure:"zego.realtime.downlink_rtt"`
-	ZegoRealtimeLoginSuccessRate   ZegoRealtimeLoginSuccessRateMetricConfig   `mapstructure:"zego.realtime.login_success_rate"`
-	ZegoRealtimeMaxRoomUser        ZegoRealtimeMaxRoomUserMetricConfig        `mapstructure:"zego.realtime.max_room_user"`
-	ZegoRealtimeMixConcurrent      ZegoRealtimeMixConcurrentMetricConfig      `mapstructure:"zego.realtime.mix_concurrent"`
-	ZegoRealtimeOnlineUser         ZegoRealtimeOnlineUserMetricConfig         `mapstructure:"zego.realtime.online_user"`
-	ZegoRealtimePeerToPeerDelay    ZegoRealtimePeerToPeerDelayMetricConfig    `mapstructure:"zego.realtime.peer_to_peer_delay"`
-	ZegoRealtimePlayConcurrent     ZegoRealtimePlayConcurrentMetricConfig     `mapstructure:"zego.realtime.play_concurrent"`
-	ZegoRealtimePlaySuccessRate    ZegoRealtimePlaySuccessRateMetricConfig    `mapstructure:"zego.realtime.play_success_rate"`
-	ZegoRealtimePublishConcurrent  ZegoRealtimePublishConcurrentMetricConfig  `mapstructure:"zego.realtime.publish_concurrent"`
-	ZegoRealtimePublishSuccessRate ZegoRealtimePublishSuccessRateMetricConfig `mapstructure:"zego.realtime.publish_success_rate"`
-	ZegoRealtimeRoomConcurrent     ZegoRealtimeRoomConcurrentMetricConfig     `mapstructure:"zego.realtime.room_concurrent"`
-	ZegoRealtimeUplinkRtt          ZegoRealtimeUplinkRttMetricConfig          `mapstructure:"zego.realtime.uplink_rtt"`
-	ZegoRealtimeVideoBreakRate     ZegoRealtimeVideoBreakRateMetricConfig     `mapstructure:"zego.realtime.video_break_rate"`
+	ZegoRealtimeAudioBreakRate            ZegoRealtimeAudioBreakRateMetricConfig            `mapstructure:"zego.realtime.audio_break_rate"`
+	ZegoRealtimeDownlinkRtt               ZegoRealtimeDownlinkRttMetricConfig               `mapstructure:"zego.realtime.downlink_rtt"`
+	ZegoRealtimeLoginSuccessRate          ZegoRealtimeLoginSuccessRateMetricConfig          `mapstructure:"zego.realtime.login_success_rate"`
+	ZegoRealtimeMaxRoomUser               ZegoRealtimeMaxRoomUserMetricConfig               `mapstructure:"zego.realtime.max_room_user"`
+	ZegoRealtimeMixConcurrent             ZegoRealtimeMixConcurrentMetricConfig             `mapstructure:"zego.realtime.mix_concurrent"`
+	ZegoRealtimeOnlineUser                ZegoRealtimeOnlineUserMetricConfig                `mapstructure:"zego.realtime.online_user"`
+	ZegoRealtimePeerToPeerDelay           ZegoRealtimePeerToPeerDelayMetricConfig           `mapstructure:"zego.realtime.peer_to_peer_delay"`
+	ZegoRealtimePlayConcurrent            ZegoRealtimePlayConcurrentMetricConfig            `mapstructure:"zego.realtime.play_concurrent"`
+	ZegoRealtimePlaySuccessRate           ZegoRealtimePlaySuccessRateMetricConfig           `mapstructure:"zego.realtime.play_success_rate"`
+	ZegoRealtimePublishConcurrent         ZegoRealtimePublishConcurrentMetricConfig         `mapstructure:"zego.realtime.publish_concurrent"`
+	ZegoRealtimePublishSuccessRate        ZegoRealtimePublishSuccessRateMetricConfig        `mapstructure:"zego.realtime.publish_success_rate"`
+	ZegoRealtimeRoomConcurrent            ZegoRealtimeRoomConcurrentMetricConfig            `mapstructure:"zego.realtime.room_concurrent"`
+	ZegoRealtimeUplinkRtt                 ZegoRealtimeUplinkRttMetricConfig                 `mapstructure:"zego.realtime.uplink_rtt"`
+	ZegoRealtimeVideoBreakRate            ZegoRealtimeVideoBreakRateMetricConfig            `mapstructure:"zego.realtime.video_break_rate"`
+	ZegoRegionAudioBreakRatio             ZegoRegionAudioBreakRatioMetricConfig             `mapstructure:"zego.region.audio_break.ratio"`
+	ZegoRegionAudioBreakSamples           ZegoRegionAudioBreakSamplesMetricConfig           `mapstructure:"zego.region.audio_break.samples"`
+	ZegoRegionAudioFirstFrameRatio        ZegoRegionAudioFirstFrameRatioMetricConfig        `mapstructure:"zego.region.audio_first_frame.ratio"`
+	ZegoRegionAudioFirstFrameSamples      ZegoRegionAudioFirstFrameSamplesMetricConfig      `mapstructure:"zego.region.audio_first_frame.samples"`
+	ZegoRegionLoginSuccessRate            ZegoRegionLoginSuccessRateMetricConfig            `mapstructure:"zego.region.login_success_rate"`
+	ZegoRegionLoginSuccessRate5s          ZegoRegionLoginSuccessRate5sMetricConfig          `mapstructure:"zego.region.login_success_rate_5s"`
+	ZegoRegionPeerToPeerDelayRatio        ZegoRegionPeerToPeerDelayRatioMetricConfig        `mapstructure:"zego.region.peer_to_peer_delay.ratio"`
+	ZegoRegionPeerToPeerDelaySamples      ZegoRegionPeerToPeerDelaySamplesMetricConfig      `mapstructure:"zego.region.peer_to_peer_delay.samples"`
+	ZegoRegionPeerToPeerPacketLossRatio   ZegoRegionPeerToPeerPacketLossRatioMetricConfig   `mapstructure:"zego.region.peer_to_peer_packet_loss.ratio"`
+	ZegoRegionPeerToPeerPacketLossSamples ZegoRegionPeerToPeerPacketLossSamplesMetricConfig `mapstructure:"zego.region.peer_to_peer_packet_loss.samples"`
+	ZegoRegionVideoBreakRatio             ZegoRegionVideoBreakRatioMetricConfig             `mapstructure:"zego.region.video_break.ratio"`
+	ZegoRegionVideoBreakSamples           ZegoRegionVideoBreakSamplesMetricConfig           `mapstructure:"zego.region.video_break.samples"`
+	ZegoRegionVideoFirstFrameRatio        ZegoRegionVideoFirstFrameRatioMetricConfig        `mapstructure:"zego.region.video_first_frame.ratio"`
+	ZegoRegionVideoFirstFrameSamples      ZegoRegionVideoFirstFrameSamplesMetricConfig      `mapstructure:"zego.region.video_first_frame.samples"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
@@ -347,6 +641,48 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: false,
 		},
 		ZegoRealtimeVideoBreakRate: ZegoRealtimeVideoBreakRateMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionAudioBreakRatio: ZegoRegionAudioBreakRatioMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionAudioBreakSamples: ZegoRegionAudioBreakSamplesMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionAudioFirstFrameRatio: ZegoRegionAudioFirstFrameRatioMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionAudioFirstFrameSamples: ZegoRegionAudioFirstFrameSamplesMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionLoginSuccessRate: ZegoRegionLoginSuccessRateMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionLoginSuccessRate5s: ZegoRegionLoginSuccessRate5sMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionPeerToPeerDelayRatio: ZegoRegionPeerToPeerDelayRatioMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionPeerToPeerDelaySamples: ZegoRegionPeerToPeerDelaySamplesMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionPeerToPeerPacketLossRatio: ZegoRegionPeerToPeerPacketLossRatioMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionPeerToPeerPacketLossSamples: ZegoRegionPeerToPeerPacketLossSamplesMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionVideoBreakRatio: ZegoRegionVideoBreakRatioMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionVideoBreakSamples: ZegoRegionVideoBreakSamplesMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionVideoFirstFrameRatio: ZegoRegionVideoFirstFrameRatioMetricConfig{
+			Enabled: false,
+		},
+		ZegoRegionVideoFirstFrameSamples: ZegoRegionVideoFirstFrameSamplesMetricConfig{
 			Enabled: false,
 		},
 	}

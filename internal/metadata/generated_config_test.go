@@ -68,6 +68,48 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					ZegoRealtimeVideoBreakRate: ZegoRealtimeVideoBreakRateMetricConfig{
 						Enabled: true,
 					},
+					ZegoRegionAudioBreakRatio: ZegoRegionAudioBreakRatioMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionAudioBreakSamples: ZegoRegionAudioBreakSamplesMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionAudioFirstFrameRatio: ZegoRegionAudioFirstFrameRatioMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionAudioFirstFrameSamples: ZegoRegionAudioFirstFrameSamplesMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionLoginSuccessRate: ZegoRegionLoginSuccessRateMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionLoginSuccessRate5s: ZegoRegionLoginSuccessRate5sMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionPeerToPeerDelayRatio: ZegoRegionPeerToPeerDelayRatioMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionPeerToPeerDelaySamples: ZegoRegionPeerToPeerDelaySamplesMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionPeerToPeerPacketLossRatio: ZegoRegionPeerToPeerPacketLossRatioMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionPeerToPeerPacketLossSamples: ZegoRegionPeerToPeerPacketLossSamplesMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionVideoBreakRatio: ZegoRegionVideoBreakRatioMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionVideoBreakSamples: ZegoRegionVideoBreakSamplesMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionVideoFirstFrameRatio: ZegoRegionVideoFirstFrameRatioMetricConfig{
+						Enabled: true,
+					},
+					ZegoRegionVideoFirstFrameSamples: ZegoRegionVideoFirstFrameSamplesMetricConfig{
+						Enabled: true,
+					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					ZegoAppID: ResourceAttributeConfig{Enabled: true},
@@ -120,6 +162,48 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					ZegoRealtimeVideoBreakRate: ZegoRealtimeVideoBreakRateMetricConfig{
 						Enabled: false,
 					},
+					ZegoRegionAudioBreakRatio: ZegoRegionAudioBreakRatioMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionAudioBreakSamples: ZegoRegionAudioBreakSamplesMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionAudioFirstFrameRatio: ZegoRegionAudioFirstFrameRatioMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionAudioFirstFrameSamples: ZegoRegionAudioFirstFrameSamplesMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionLoginSuccessRate: ZegoRegionLoginSuccessRateMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionLoginSuccessRate5s: ZegoRegionLoginSuccessRate5sMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionPeerToPeerDelayRatio: ZegoRegionPeerToPeerDelayRatioMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionPeerToPeerDelaySamples: ZegoRegionPeerToPeerDelaySamplesMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionPeerToPeerPacketLossRatio: ZegoRegionPeerToPeerPacketLossRatioMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionPeerToPeerPacketLossSamples: ZegoRegionPeerToPeerPacketLossSamplesMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionVideoBreakRatio: ZegoRegionVideoBreakRatioMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionVideoBreakSamples: ZegoRegionVideoBreakSamplesMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionVideoFirstFrameRatio: ZegoRegionVideoFirstFrameRatioMetricConfig{
+						Enabled: false,
+					},
+					ZegoRegionVideoFirstFrameSamples: ZegoRegionVideoFirstFrameSamplesMetricConfig{
+						Enabled: false,
+					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					ZegoAppID: ResourceAttributeConfig{Enabled: false},
@@ -130,7 +214,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ZegoRealtimeAudioBreakRateMetricConfig{}, ZegoRealtimeDownlinkRttMetricConfig{}, ZegoRealtimeLoginSuccessRateMetricConfig{}, ZegoRealtimeMaxRoomUserMetricConfig{}, ZegoRealtimeMixConcurrentMetricConfig{}, ZegoRealtimeOnlineUserMetricConfig{}, ZegoRealtimePeerToPeerDelayMetricConfig{}, ZegoRealtimePlayConcurrentMetricConfig{}, ZegoRealtimePlaySuccessRateMetricConfig{}, ZegoRealtimePublishConcurrentMetricConfig{}, ZegoRealtimePublishSuccessRateMetricConfig{}, ZegoRealtimeRoomConcurrentMetricConfig{}, ZegoRealtimeUplinkRttMetricConfig{}, ZegoRealtimeVideoBreakRateMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ZegoRealtimeAudioBreakRateMetricConfig{}, ZegoRealtimeDownlinkRttMetricConfig{}, ZegoRealtimeLoginSuccessRateMetricConfig{}, ZegoRealtimeMaxRoomUserMetricConfig{}, ZegoRealtimeMixConcurrentMetricConfig{}, ZegoRealtimeOnlineUserMetricConfig{}, ZegoRealtimePeerToPeerDelayMetricConfig{}, ZegoRealtimePlayConcurrentMetricConfig{}, ZegoRealtimePlaySuccessRateMetricConfig{}, ZegoRealtimePublishConcurrentMetricConfig{}, ZegoRealtimePublishSuccessRateMetricConfig{}, ZegoRealtimeRoomConcurrentMetricConfig{}, ZegoRealtimeUplinkRttMetricConfig{}, ZegoRealtimeVideoBreakRateMetricConfig{}, ZegoRegionAudioBreakRatioMetricConfig{}, ZegoRegionAudioBreakSamplesMetricConfig{}, ZegoRegionAudioFirstFrameRatioMetricConfig{}, ZegoRegionAudioFirstFrameSamplesMetricConfig{}, ZegoRegionLoginSuccessRateMetricConfig{}, ZegoRegionLoginSuccessRate5sMetricConfig{}, ZegoRegionPeerToPeerDelayRatioMetricConfig{}, ZegoRegionPeerToPeerDelaySamplesMetricConfig{}, ZegoRegionPeerToPeerPacketLossRatioMetricConfig{}, ZegoRegionPeerToPeerPacketLossSamplesMetricConfig{}, ZegoRegionVideoBreakRatioMetricConfig{}, ZegoRegionVideoBreakSamplesMetricConfig{}, ZegoRegionVideoFirstFrameRatioMetricConfig{}, ZegoRegionVideoFirstFrameSamplesMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}

@@ -25,6 +25,7 @@ const (
 	_ AttributeAPI = iota
 	AttributeAPIGetRealtimeUsage
 	AttributeAPIGetRealtimeQuality
+	AttributeAPIGetRegionQualityDetail
 )
 
 // String returns the string representation of the AttributeAPI.
@@ -34,14 +35,17 @@ func (av AttributeAPI) String() string {
 		return "GetRealtimeUsage"
 	case AttributeAPIGetRealtimeQuality:
 		return "GetRealtimeQuality"
+	case AttributeAPIGetRegionQualityDetail:
+		return "GetRegionQualityDetail"
 	}
 	return ""
 }
 
 // MapAttributeAPI is a helper map of string to AttributeAPI attribute value.
 var MapAttributeAPI = map[string]AttributeAPI{
-	"GetRealtimeUsage":   AttributeAPIGetRealtimeUsage,
-	"GetRealtimeQuality": AttributeAPIGetRealtimeQuality,
+	"GetRealtimeUsage":       AttributeAPIGetRealtimeUsage,
+	"GetRealtimeQuality":     AttributeAPIGetRealtimeQuality,
+	"GetRegionQualityDetail": AttributeAPIGetRegionQualityDetail,
 }
 
 // AttributeOutcome specifies the value outcome attribute.
@@ -84,6 +88,36 @@ var MapAttributeOutcome = map[string]AttributeOutcome{
 	"permanent":       AttributeOutcomePermanent,
 	"bad_credentials": AttributeOutcomeBadCredentials,
 	"clock_skew":      AttributeOutcomeClockSkew,
+}
+
+// AttributeZegoPlatform specifies the value zego.platform attribute.
+type AttributeZegoPlatform int
+
+const (
+	_ AttributeZegoPlatform = iota
+	AttributeZegoPlatformAll
+	AttributeZegoPlatformNative
+	AttributeZegoPlatformWeb
+)
+
+// String returns the string representation of the AttributeZegoPlatform.
+func (av AttributeZegoPlatform) String() string {
+	switch av {
+	case AttributeZegoPlatformAll:
+		return "all"
+	case AttributeZegoPlatformNative:
+		return "native"
+	case AttributeZegoPlatformWeb:
+		return "web"
+	}
+	return ""
+}
+
+// MapAttributeZegoPlatform is a helper map of string to AttributeZegoPlatform attribute value.
+var MapAttributeZegoPlatform = map[string]AttributeZegoPlatform{
+	"all":    AttributeZegoPlatformAll,
+	"native": AttributeZegoPlatformNative,
+	"web":    AttributeZegoPlatformWeb,
 }
 
 var MetricsInfo = metricsInfo{
@@ -129,28 +163,114 @@ var MetricsInfo = metricsInfo{
 	ZegoRealtimeVideoBreakRate: metricInfo{
 		Name: "zego.realtime.video_break_rate",
 	},
+	ZegoRegionAudioBreakRatio: metricInfo{
+		Name:       "zego.region.audio_break.ratio",
+		Attributes: []string{"zego.region", "zego.platform", "zego.bucket", "geo.country.iso_code"},
+	},
+	ZegoRegionAudioBreakSamples: metricInfo{
+		Name:       "zego.region.audio_break.samples",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionAudioFirstFrameRatio: metricInfo{
+		Name:       "zego.region.audio_first_frame.ratio",
+		Attributes: []string{"zego.region", "zego.platform", "zego.bucket", "geo.country.iso_code"},
+	},
+	ZegoRegionAudioFirstFrameSamples: metricInfo{
+		Name:       "zego.region.audio_first_frame.samples",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionLoginSuccessRate: metricInfo{
+		Name:       "zego.region.login_success_rate",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionLoginSuccessRate5s: metricInfo{
+		Name:       "zego.region.login_success_rate_5s",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionPeerToPeerDelayRatio: metricInfo{
+		Name:       "zego.region.peer_to_peer_delay.ratio",
+		Attributes: []string{"zego.region", "zego.platform", "zego.bucket", "geo.country.iso_code"},
+	},
+	ZegoRegionPeerToPeerDelaySamples: metricInfo{
+		Name:       "zego.region.peer_to_peer_delay.samples",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionPeerToPeerPacketLossRatio: metricInfo{
+		Name:       "zego.region.peer_to_peer_packet_loss.ratio",
+		Attributes: []string{"zego.region", "zego.platform", "zego.bucket", "geo.country.iso_code"},
+	},
+	ZegoRegionPeerToPeerPacketLossSamples: metricInfo{
+		Name:       "zego.region.peer_to_peer_packet_loss.samples",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionVideoBreakRatio: metricInfo{
+		Name:       "zego.region.video_break.ratio",
+		Attributes: []string{"zego.region", "zego.platform", "zego.bucket", "geo.country.iso_code"},
+	},
+	ZegoRegionVideoBreakSamples: metricInfo{
+		Name:       "zego.region.video_break.samples",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
+	ZegoRegionVideoFirstFrameRatio: metricInfo{
+		Name:       "zego.region.video_first_frame.ratio",
+		Attributes: []string{"zego.region", "zego.platform", "zego.bucket", "geo.country.iso_code"},
+	},
+	ZegoRegionVideoFirstFrameSamples: metricInfo{
+		Name:       "zego.region.video_first_frame.samples",
+		Attributes: []string{"zego.region", "zego.platform", "geo.country.iso_code"},
+	},
 }
 
 type metricsInfo struct {
-	ZegoRealtimeAudioBreakRate     metricInfo
-	ZegoRealtimeDownlinkRtt        metricInfo
-	ZegoRealtimeLoginSuccessRate   metricInfo
-	ZegoRealtimeMaxRoomUser        metricInfo
-	ZegoRealtimeMixConcurrent      metricInfo
-	ZegoRealtimeOnlineUser         metricInfo
-	ZegoRealtimePeerToPeerDelay    metricInfo
-	ZegoRealtimePlayConcurrent     metricInfo
-	ZegoRealtimePlaySuccessRate    metricInfo
-	ZegoRealtimePublishConcurrent  metricInfo
-	ZegoRealtimePublishSuccessRate metricInfo
-	ZegoRealtimeRoomConcurrent     metricInfo
-	ZegoRealtimeUplinkRtt          metricInfo
-	ZegoRealtimeVideoBreakRate     metricInfo
+	ZegoRealtimeAudioBreakRate            metricInfo
+	ZegoRealtimeDownlinkRtt               metricInfo
+	ZegoRealtimeLoginSuccessRate          metricInfo
+	ZegoRealtimeMaxRoomUser               metricInfo
+	ZegoRealtimeMixConcurrent             metricInfo
+	ZegoRealtimeOnlineUser                metricInfo
+	ZegoRealtimePeerToPeerDelay           metricInfo
+	ZegoRealtimePlayConcurrent            metricInfo
+	ZegoRealtimePlaySuccessRate           metricInfo
+	ZegoRealtimePublishConcurrent         metricInfo
+	ZegoRealtimePublishSuccessRate        metricInfo
+	ZegoRealtimeRoomConcurrent            metricInfo
+	ZegoRealtimeUplinkRtt                 metricInfo
+	ZegoRealtimeVideoBreakRate            metricInfo
+	ZegoRegionAudioBreakRatio             metricInfo
+	ZegoRegionAudioBreakSamples           metricInfo
+	ZegoRegionAudioFirstFrameRatio        metricInfo
+	ZegoRegionAudioFirstFrameSamples      metricInfo
+	ZegoRegionLoginSuccessRate            metricInfo
+	ZegoRegionLoginSuccessRate5s          metricInfo
+	ZegoRegionPeerToPeerDelayRatio        metricInfo
+	ZegoRegionPeerToPeerDelaySamples      metricInfo
+	ZegoRegionPeerToPeerPacketLossRatio   metricInfo
+	ZegoRegionPeerToPeerPacketLossSamples metricInfo
+	ZegoRegionVideoBreakRatio             metricInfo
+	ZegoRegionVideoBreakSamples           metricInfo
+	ZegoRegionVideoFirstFrameRatio        metricInfo
+	ZegoRegionVideoFirstFrameSamples      metricInfo
 }
 
 type metricInfo struct {
 	Name       string
 	Attributes []string
+}
+
+type MetricAttributeOption interface {
+	apply(pmetric.NumberDataPoint)
+}
+
+type metricAttributeOptionFunc func(pmetric.NumberDataPoint)
+
+func (maof metricAttributeOptionFunc) apply(dp pmetric.NumberDataPoint) {
+	maof(dp)
+}
+
+func WithGeoCountryIsoCodeMetricAttribute(geoCountryIsoCodeAttributeValue string) MetricAttributeOption {
+	return metricAttributeOptionFunc(func(dp pmetric.NumberDataPoint) {
+		dp.Attributes().PutStr("geo.country.iso_code", geoCountryIsoCodeAttributeValue)
+	})
 }
 
 type metricZegoRealtimeAudioBreakRate struct {
@@ -853,30 +973,834 @@ func newMetricZegoRealtimeVideoBreakRate(cfg ZegoRealtimeVideoBreakRateMetricCon
 	return m
 }
 
+type metricZegoRegionAudioBreakRatio struct {
+	data     pmetric.Metric                        // data buffer for generated metric.
+	config   ZegoRegionAudioBreakRatioMetricConfig // metric config provided by user.
+	capacity int                                   // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.audio_break.ratio metric with initial data.
+func (m *metricZegoRegionAudioBreakRatio) init() {
+	m.data.SetName("zego.region.audio_break.ratio")
+	m.data.SetDescription("Share of that minute's samples in each bucket of audio stutter rate (ZEGO AudioBreakDetail Rate1..RateN, buckets 0%, 0-20%, 20-50%, 50-100%, 100%), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionAudioBreakRatio) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	dp.Attributes().PutStr("zego.bucket", zegoBucketAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionAudioBreakRatio) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionAudioBreakRatio) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionAudioBreakRatio(cfg ZegoRegionAudioBreakRatioMetricConfig) metricZegoRegionAudioBreakRatio {
+	m := metricZegoRegionAudioBreakRatio{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionAudioBreakSamples struct {
+	data     pmetric.Metric                          // data buffer for generated metric.
+	config   ZegoRegionAudioBreakSamplesMetricConfig // metric config provided by user.
+	capacity int                                     // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.audio_break.samples metric with initial data.
+func (m *metricZegoRegionAudioBreakSamples) init() {
+	m.data.SetName("zego.region.audio_break.samples")
+	m.data.SetDescription("Samples of audio stutter rate over that minute (ZEGO AudioBreakDetail Total), by country or region and platform.")
+	m.data.SetUnit("{sample}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionAudioBreakSamples) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionAudioBreakSamples) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionAudioBreakSamples) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionAudioBreakSamples(cfg ZegoRegionAudioBreakSamplesMetricConfig) metricZegoRegionAudioBreakSamples {
+	m := metricZegoRegionAudioBreakSamples{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionAudioFirstFrameRatio struct {
+	data     pmetric.Metric                             // data buffer for generated metric.
+	config   ZegoRegionAudioFirstFrameRatioMetricConfig // metric config provided by user.
+	capacity int                                        // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.audio_first_frame.ratio metric with initial data.
+func (m *metricZegoRegionAudioFirstFrameRatio) init() {
+	m.data.SetName("zego.region.audio_first_frame.ratio")
+	m.data.SetDescription("Share of that minute's samples in each bucket of audio time to first frame (ZEGO AudioFFTDetail Rate1..RateN, buckets 0-500ms, 500-1000ms, 1000-2000ms, 2000-5000ms, 5000ms+), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionAudioFirstFrameRatio) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	dp.Attributes().PutStr("zego.bucket", zegoBucketAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionAudioFirstFrameRatio) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionAudioFirstFrameRatio) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionAudioFirstFrameRatio(cfg ZegoRegionAudioFirstFrameRatioMetricConfig) metricZegoRegionAudioFirstFrameRatio {
+	m := metricZegoRegionAudioFirstFrameRatio{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionAudioFirstFrameSamples struct {
+	data     pmetric.Metric                               // data buffer for generated metric.
+	config   ZegoRegionAudioFirstFrameSamplesMetricConfig // metric config provided by user.
+	capacity int                                          // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.audio_first_frame.samples metric with initial data.
+func (m *metricZegoRegionAudioFirstFrameSamples) init() {
+	m.data.SetName("zego.region.audio_first_frame.samples")
+	m.data.SetDescription("Samples of audio time to first frame over that minute (ZEGO AudioFFTDetail Total), by country or region and platform.")
+	m.data.SetUnit("{sample}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionAudioFirstFrameSamples) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionAudioFirstFrameSamples) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionAudioFirstFrameSamples) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionAudioFirstFrameSamples(cfg ZegoRegionAudioFirstFrameSamplesMetricConfig) metricZegoRegionAudioFirstFrameSamples {
+	m := metricZegoRegionAudioFirstFrameSamples{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionLoginSuccessRate struct {
+	data     pmetric.Metric                         // data buffer for generated metric.
+	config   ZegoRegionLoginSuccessRateMetricConfig // metric config provided by user.
+	capacity int                                    // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.login_success_rate metric with initial data.
+func (m *metricZegoRegionLoginSuccessRate) init() {
+	m.data.SetName("zego.region.login_success_rate")
+	m.data.SetDescription("Room login success rate over that minute (ZEGO LoginSuccessRateDetail LoginSuccessRate), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionLoginSuccessRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionLoginSuccessRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionLoginSuccessRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionLoginSuccessRate(cfg ZegoRegionLoginSuccessRateMetricConfig) metricZegoRegionLoginSuccessRate {
+	m := metricZegoRegionLoginSuccessRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionLoginSuccessRate5s struct {
+	data     pmetric.Metric                           // data buffer for generated metric.
+	config   ZegoRegionLoginSuccessRate5sMetricConfig // metric config provided by user.
+	capacity int                                      // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.login_success_rate_5s metric with initial data.
+func (m *metricZegoRegionLoginSuccessRate5s) init() {
+	m.data.SetName("zego.region.login_success_rate_5s")
+	m.data.SetDescription("Share of room logins that succeeded within 5 seconds over that minute (ZEGO LoginSuccessRateDetail LoginSuccessRate5s), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionLoginSuccessRate5s) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionLoginSuccessRate5s) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionLoginSuccessRate5s) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionLoginSuccessRate5s(cfg ZegoRegionLoginSuccessRate5sMetricConfig) metricZegoRegionLoginSuccessRate5s {
+	m := metricZegoRegionLoginSuccessRate5s{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionPeerToPeerDelayRatio struct {
+	data     pmetric.Metric                             // data buffer for generated metric.
+	config   ZegoRegionPeerToPeerDelayRatioMetricConfig // metric config provided by user.
+	capacity int                                        // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.peer_to_peer_delay.ratio metric with initial data.
+func (m *metricZegoRegionPeerToPeerDelayRatio) init() {
+	m.data.SetName("zego.region.peer_to_peer_delay.ratio")
+	m.data.SetDescription("Share of that minute's samples in each bucket of end-to-end delay (ZEGO P2pDelayDetail Rate1..RateN, buckets 0-400ms, 400-600ms, 600-800ms, 800ms+), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionPeerToPeerDelayRatio) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	dp.Attributes().PutStr("zego.bucket", zegoBucketAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionPeerToPeerDelayRatio) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionPeerToPeerDelayRatio) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionPeerToPeerDelayRatio(cfg ZegoRegionPeerToPeerDelayRatioMetricConfig) metricZegoRegionPeerToPeerDelayRatio {
+	m := metricZegoRegionPeerToPeerDelayRatio{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionPeerToPeerDelaySamples struct {
+	data     pmetric.Metric                               // data buffer for generated metric.
+	config   ZegoRegionPeerToPeerDelaySamplesMetricConfig // metric config provided by user.
+	capacity int                                          // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.peer_to_peer_delay.samples metric with initial data.
+func (m *metricZegoRegionPeerToPeerDelaySamples) init() {
+	m.data.SetName("zego.region.peer_to_peer_delay.samples")
+	m.data.SetDescription("Samples of end-to-end delay over that minute (ZEGO P2pDelayDetail Total), by country or region and platform.")
+	m.data.SetUnit("{sample}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionPeerToPeerDelaySamples) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionPeerToPeerDelaySamples) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionPeerToPeerDelaySamples) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionPeerToPeerDelaySamples(cfg ZegoRegionPeerToPeerDelaySamplesMetricConfig) metricZegoRegionPeerToPeerDelaySamples {
+	m := metricZegoRegionPeerToPeerDelaySamples{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionPeerToPeerPacketLossRatio struct {
+	data     pmetric.Metric                                  // data buffer for generated metric.
+	config   ZegoRegionPeerToPeerPacketLossRatioMetricConfig // metric config provided by user.
+	capacity int                                             // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.peer_to_peer_packet_loss.ratio metric with initial data.
+func (m *metricZegoRegionPeerToPeerPacketLossRatio) init() {
+	m.data.SetName("zego.region.peer_to_peer_packet_loss.ratio")
+	m.data.SetDescription("Share of that minute's samples in each bucket of end-to-end packet loss (ZEGO P2pPlrDetail Rate1..RateN, buckets 0%, 0-5%, 5-10%, 10-50%, 50-100%), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionPeerToPeerPacketLossRatio) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	dp.Attributes().PutStr("zego.bucket", zegoBucketAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionPeerToPeerPacketLossRatio) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionPeerToPeerPacketLossRatio) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionPeerToPeerPacketLossRatio(cfg ZegoRegionPeerToPeerPacketLossRatioMetricConfig) metricZegoRegionPeerToPeerPacketLossRatio {
+	m := metricZegoRegionPeerToPeerPacketLossRatio{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionPeerToPeerPacketLossSamples struct {
+	data     pmetric.Metric                                    // data buffer for generated metric.
+	config   ZegoRegionPeerToPeerPacketLossSamplesMetricConfig // metric config provided by user.
+	capacity int                                               // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.peer_to_peer_packet_loss.samples metric with initial data.
+func (m *metricZegoRegionPeerToPeerPacketLossSamples) init() {
+	m.data.SetName("zego.region.peer_to_peer_packet_loss.samples")
+	m.data.SetDescription("Samples of end-to-end packet loss over that minute (ZEGO P2pPlrDetail Total), by country or region and platform.")
+	m.data.SetUnit("{sample}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionPeerToPeerPacketLossSamples) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionPeerToPeerPacketLossSamples) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionPeerToPeerPacketLossSamples) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionPeerToPeerPacketLossSamples(cfg ZegoRegionPeerToPeerPacketLossSamplesMetricConfig) metricZegoRegionPeerToPeerPacketLossSamples {
+	m := metricZegoRegionPeerToPeerPacketLossSamples{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionVideoBreakRatio struct {
+	data     pmetric.Metric                        // data buffer for generated metric.
+	config   ZegoRegionVideoBreakRatioMetricConfig // metric config provided by user.
+	capacity int                                   // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.video_break.ratio metric with initial data.
+func (m *metricZegoRegionVideoBreakRatio) init() {
+	m.data.SetName("zego.region.video_break.ratio")
+	m.data.SetDescription("Share of that minute's samples in each bucket of video stutter rate (ZEGO VideoBreakDetail Rate1..RateN, buckets 0%, 0-20%, 20-50%, 50-100%, 100%), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionVideoBreakRatio) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	dp.Attributes().PutStr("zego.bucket", zegoBucketAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionVideoBreakRatio) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionVideoBreakRatio) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionVideoBreakRatio(cfg ZegoRegionVideoBreakRatioMetricConfig) metricZegoRegionVideoBreakRatio {
+	m := metricZegoRegionVideoBreakRatio{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionVideoBreakSamples struct {
+	data     pmetric.Metric                          // data buffer for generated metric.
+	config   ZegoRegionVideoBreakSamplesMetricConfig // metric config provided by user.
+	capacity int                                     // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.video_break.samples metric with initial data.
+func (m *metricZegoRegionVideoBreakSamples) init() {
+	m.data.SetName("zego.region.video_break.samples")
+	m.data.SetDescription("Samples of video stutter rate over that minute (ZEGO VideoBreakDetail Total), by country or region and platform.")
+	m.data.SetUnit("{sample}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionVideoBreakSamples) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionVideoBreakSamples) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionVideoBreakSamples) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionVideoBreakSamples(cfg ZegoRegionVideoBreakSamplesMetricConfig) metricZegoRegionVideoBreakSamples {
+	m := metricZegoRegionVideoBreakSamples{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionVideoFirstFrameRatio struct {
+	data     pmetric.Metric                             // data buffer for generated metric.
+	config   ZegoRegionVideoFirstFrameRatioMetricConfig // metric config provided by user.
+	capacity int                                        // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.video_first_frame.ratio metric with initial data.
+func (m *metricZegoRegionVideoFirstFrameRatio) init() {
+	m.data.SetName("zego.region.video_first_frame.ratio")
+	m.data.SetDescription("Share of that minute's samples in each bucket of video time to first frame (ZEGO VideoFFTDetail Rate1..RateN, buckets 0-500ms, 500-1000ms, 1000-2000ms, 2000-5000ms, 5000ms+), 0-1, by country or region and platform.")
+	m.data.SetUnit("1")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionVideoFirstFrameRatio) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	dp.Attributes().PutStr("zego.bucket", zegoBucketAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionVideoFirstFrameRatio) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionVideoFirstFrameRatio) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionVideoFirstFrameRatio(cfg ZegoRegionVideoFirstFrameRatioMetricConfig) metricZegoRegionVideoFirstFrameRatio {
+	m := metricZegoRegionVideoFirstFrameRatio{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoRegionVideoFirstFrameSamples struct {
+	data     pmetric.Metric                               // data buffer for generated metric.
+	config   ZegoRegionVideoFirstFrameSamplesMetricConfig // metric config provided by user.
+	capacity int                                          // max observed number of data points added to the metric.
+}
+
+// init fills zego.region.video_first_frame.samples metric with initial data.
+func (m *metricZegoRegionVideoFirstFrameSamples) init() {
+	m.data.SetName("zego.region.video_first_frame.samples")
+	m.data.SetDescription("Samples of video time to first frame over that minute (ZEGO VideoFFTDetail Total), by country or region and platform.")
+	m.data.SetUnit("{sample}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricZegoRegionVideoFirstFrameSamples) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue string, options ...MetricAttributeOption) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("zego.region", zegoRegionAttributeValue)
+	dp.Attributes().PutStr("zego.platform", zegoPlatformAttributeValue)
+	for _, op := range options {
+		op.apply(dp)
+	}
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoRegionVideoFirstFrameSamples) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoRegionVideoFirstFrameSamples) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoRegionVideoFirstFrameSamples(cfg ZegoRegionVideoFirstFrameSamplesMetricConfig) metricZegoRegionVideoFirstFrameSamples {
+	m := metricZegoRegionVideoFirstFrameSamples{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
-	config                               MetricsBuilderConfig // config of the metrics builder.
-	startTime                            pcommon.Timestamp    // start time that will be applied to all recorded data points.
-	metricsCapacity                      int                  // maximum observed number of metrics per resource.
-	metricsBuffer                        pmetric.Metrics      // accumulates metrics data before emitting.
-	buildInfo                            component.BuildInfo  // contains version information.
-	resourceAttributeIncludeFilter       map[string]filter.Filter
-	resourceAttributeExcludeFilter       map[string]filter.Filter
-	metricZegoRealtimeAudioBreakRate     metricZegoRealtimeAudioBreakRate
-	metricZegoRealtimeDownlinkRtt        metricZegoRealtimeDownlinkRtt
-	metricZegoRealtimeLoginSuccessRate   metricZegoRealtimeLoginSuccessRate
-	metricZegoRealtimeMaxRoomUser        metricZegoRealtimeMaxRoomUser
-	metricZegoRealtimeMixConcurrent      metricZegoRealtimeMixConcurrent
-	metricZegoRealtimeOnlineUser         metricZegoRealtimeOnlineUser
-	metricZegoRealtimePeerToPeerDelay    metricZegoRealtimePeerToPeerDelay
-	metricZegoRealtimePlayConcurrent     metricZegoRealtimePlayConcurrent
-	metricZegoRealtimePlaySuccessRate    metricZegoRealtimePlaySuccessRate
-	metricZegoRealtimePublishConcurrent  metricZegoRealtimePublishConcurrent
-	metricZegoRealtimePublishSuccessRate metricZegoRealtimePublishSuccessRate
-	metricZegoRealtimeRoomConcurrent     metricZegoRealtimeRoomConcurrent
-	metricZegoRealtimeUplinkRtt          metricZegoRealtimeUplinkRtt
-	metricZegoRealtimeVideoBreakRate     metricZegoRealtimeVideoBreakRate
+	config                                      MetricsBuilderConfig // config of the metrics builder.
+	startTime                                   pcommon.Timestamp    // start time that will be applied to all recorded data points.
+	metricsCapacity                             int                  // maximum observed number of metrics per resource.
+	metricsBuffer                               pmetric.Metrics      // accumulates metrics data before emitting.
+	buildInfo                                   component.BuildInfo  // contains version information.
+	resourceAttributeIncludeFilter              map[string]filter.Filter
+	resourceAttributeExcludeFilter              map[string]filter.Filter
+	metricZegoRealtimeAudioBreakRate            metricZegoRealtimeAudioBreakRate
+	metricZegoRealtimeDownlinkRtt               metricZegoRealtimeDownlinkRtt
+	metricZegoRealtimeLoginSuccessRate          metricZegoRealtimeLoginSuccessRate
+	metricZegoRealtimeMaxRoomUser               metricZegoRealtimeMaxRoomUser
+	metricZegoRealtimeMixConcurrent             metricZegoRealtimeMixConcurrent
+	metricZegoRealtimeOnlineUser                metricZegoRealtimeOnlineUser
+	metricZegoRealtimePeerToPeerDelay           metricZegoRealtimePeerToPeerDelay
+	metricZegoRealtimePlayConcurrent            metricZegoRealtimePlayConcurrent
+	metricZegoRealtimePlaySuccessRate           metricZegoRealtimePlaySuccessRate
+	metricZegoRealtimePublishConcurrent         metricZegoRealtimePublishConcurrent
+	metricZegoRealtimePublishSuccessRate        metricZegoRealtimePublishSuccessRate
+	metricZegoRealtimeRoomConcurrent            metricZegoRealtimeRoomConcurrent
+	metricZegoRealtimeUplinkRtt                 metricZegoRealtimeUplinkRtt
+	metricZegoRealtimeVideoBreakRate            metricZegoRealtimeVideoBreakRate
+	metricZegoRegionAudioBreakRatio             metricZegoRegionAudioBreakRatio
+	metricZegoRegionAudioBreakSamples           metricZegoRegionAudioBreakSamples
+	metricZegoRegionAudioFirstFrameRatio        metricZegoRegionAudioFirstFrameRatio
+	metricZegoRegionAudioFirstFrameSamples      metricZegoRegionAudioFirstFrameSamples
+	metricZegoRegionLoginSuccessRate            metricZegoRegionLoginSuccessRate
+	metricZegoRegionLoginSuccessRate5s          metricZegoRegionLoginSuccessRate5s
+	metricZegoRegionPeerToPeerDelayRatio        metricZegoRegionPeerToPeerDelayRatio
+	metricZegoRegionPeerToPeerDelaySamples      metricZegoRegionPeerToPeerDelaySamples
+	metricZegoRegionPeerToPeerPacketLossRatio   metricZegoRegionPeerToPeerPacketLossRatio
+	metricZegoRegionPeerToPeerPacketLossSamples metricZegoRegionPeerToPeerPacketLossSamples
+	metricZegoRegionVideoBreakRatio             metricZegoRegionVideoBreakRatio
+	metricZegoRegionVideoBreakSamples           metricZegoRegionVideoBreakSamples
+	metricZegoRegionVideoFirstFrameRatio        metricZegoRegionVideoFirstFrameRatio
+	metricZegoRegionVideoFirstFrameSamples      metricZegoRegionVideoFirstFrameSamples
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -898,26 +1822,40 @@ func WithStartTime(startTime pcommon.Timestamp) MetricBuilderOption {
 }
 func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, options ...MetricBuilderOption) *MetricsBuilder {
 	mb := &MetricsBuilder{
-		config:                               mbc,
-		startTime:                            pcommon.NewTimestampFromTime(time.Now()),
-		metricsBuffer:                        pmetric.NewMetrics(),
-		buildInfo:                            settings.BuildInfo,
-		metricZegoRealtimeAudioBreakRate:     newMetricZegoRealtimeAudioBreakRate(mbc.Metrics.ZegoRealtimeAudioBreakRate),
-		metricZegoRealtimeDownlinkRtt:        newMetricZegoRealtimeDownlinkRtt(mbc.Metrics.ZegoRealtimeDownlinkRtt),
-		metricZegoRealtimeLoginSuccessRate:   newMetricZegoRealtimeLoginSuccessRate(mbc.Metrics.ZegoRealtimeLoginSuccessRate),
-		metricZegoRealtimeMaxRoomUser:        newMetricZegoRealtimeMaxRoomUser(mbc.Metrics.ZegoRealtimeMaxRoomUser),
-		metricZegoRealtimeMixConcurrent:      newMetricZegoRealtimeMixConcurrent(mbc.Metrics.ZegoRealtimeMixConcurrent),
-		metricZegoRealtimeOnlineUser:         newMetricZegoRealtimeOnlineUser(mbc.Metrics.ZegoRealtimeOnlineUser),
-		metricZegoRealtimePeerToPeerDelay:    newMetricZegoRealtimePeerToPeerDelay(mbc.Metrics.ZegoRealtimePeerToPeerDelay),
-		metricZegoRealtimePlayConcurrent:     newMetricZegoRealtimePlayConcurrent(mbc.Metrics.ZegoRealtimePlayConcurrent),
-		metricZegoRealtimePlaySuccessRate:    newMetricZegoRealtimePlaySuccessRate(mbc.Metrics.ZegoRealtimePlaySuccessRate),
-		metricZegoRealtimePublishConcurrent:  newMetricZegoRealtimePublishConcurrent(mbc.Metrics.ZegoRealtimePublishConcurrent),
-		metricZegoRealtimePublishSuccessRate: newMetricZegoRealtimePublishSuccessRate(mbc.Metrics.ZegoRealtimePublishSuccessRate),
-		metricZegoRealtimeRoomConcurrent:     newMetricZegoRealtimeRoomConcurrent(mbc.Metrics.ZegoRealtimeRoomConcurrent),
-		metricZegoRealtimeUplinkRtt:          newMetricZegoRealtimeUplinkRtt(mbc.Metrics.ZegoRealtimeUplinkRtt),
-		metricZegoRealtimeVideoBreakRate:     newMetricZegoRealtimeVideoBreakRate(mbc.Metrics.ZegoRealtimeVideoBreakRate),
-		resourceAttributeIncludeFilter:       make(map[string]filter.Filter),
-		resourceAttributeExcludeFilter:       make(map[string]filter.Filter),
+		config:                                      mbc,
+		startTime:                                   pcommon.NewTimestampFromTime(time.Now()),
+		metricsBuffer:                               pmetric.NewMetrics(),
+		buildInfo:                                   settings.BuildInfo,
+		metricZegoRealtimeAudioBreakRate:            newMetricZegoRealtimeAudioBreakRate(mbc.Metrics.ZegoRealtimeAudioBreakRate),
+		metricZegoRealtimeDownlinkRtt:               newMetricZegoRealtimeDownlinkRtt(mbc.Metrics.ZegoRealtimeDownlinkRtt),
+		metricZegoRealtimeLoginSuccessRate:          newMetricZegoRealtimeLoginSuccessRate(mbc.Metrics.ZegoRealtimeLoginSuccessRate),
+		metricZegoRealtimeMaxRoomUser:               newMetricZegoRealtimeMaxRoomUser(mbc.Metrics.ZegoRealtimeMaxRoomUser),
+		metricZegoRealtimeMixConcurrent:             newMetricZegoRealtimeMixConcurrent(mbc.Metrics.ZegoRealtimeMixConcurrent),
+		metricZegoRealtimeOnlineUser:                newMetricZegoRealtimeOnlineUser(mbc.Metrics.ZegoRealtimeOnlineUser),
+		metricZegoRealtimePeerToPeerDelay:           newMetricZegoRealtimePeerToPeerDelay(mbc.Metrics.ZegoRealtimePeerToPeerDelay),
+		metricZegoRealtimePlayConcurrent:            newMetricZegoRealtimePlayConcurrent(mbc.Metrics.ZegoRealtimePlayConcurrent),
+		metricZegoRealtimePlaySuccessRate:           newMetricZegoRealtimePlaySuccessRate(mbc.Metrics.ZegoRealtimePlaySuccessRate),
+		metricZegoRealtimePublishConcurrent:         newMetricZegoRealtimePublishConcurrent(mbc.Metrics.ZegoRealtimePublishConcurrent),
+		metricZegoRealtimePublishSuccessRate:        newMetricZegoRealtimePublishSuccessRate(mbc.Metrics.ZegoRealtimePublishSuccessRate),
+		metricZegoRealtimeRoomConcurrent:            newMetricZegoRealtimeRoomConcurrent(mbc.Metrics.ZegoRealtimeRoomConcurrent),
+		metricZegoRealtimeUplinkRtt:                 newMetricZegoRealtimeUplinkRtt(mbc.Metrics.ZegoRealtimeUplinkRtt),
+		metricZegoRealtimeVideoBreakRate:            newMetricZegoRealtimeVideoBreakRate(mbc.Metrics.ZegoRealtimeVideoBreakRate),
+		metricZegoRegionAudioBreakRatio:             newMetricZegoRegionAudioBreakRatio(mbc.Metrics.ZegoRegionAudioBreakRatio),
+		metricZegoRegionAudioBreakSamples:           newMetricZegoRegionAudioBreakSamples(mbc.Metrics.ZegoRegionAudioBreakSamples),
+		metricZegoRegionAudioFirstFrameRatio:        newMetricZegoRegionAudioFirstFrameRatio(mbc.Metrics.ZegoRegionAudioFirstFrameRatio),
+		metricZegoRegionAudioFirstFrameSamples:      newMetricZegoRegionAudioFirstFrameSamples(mbc.Metrics.ZegoRegionAudioFirstFrameSamples),
+		metricZegoRegionLoginSuccessRate:            newMetricZegoRegionLoginSuccessRate(mbc.Metrics.ZegoRegionLoginSuccessRate),
+		metricZegoRegionLoginSuccessRate5s:          newMetricZegoRegionLoginSuccessRate5s(mbc.Metrics.ZegoRegionLoginSuccessRate5s),
+		metricZegoRegionPeerToPeerDelayRatio:        newMetricZegoRegionPeerToPeerDelayRatio(mbc.Metrics.ZegoRegionPeerToPeerDelayRatio),
+		metricZegoRegionPeerToPeerDelaySamples:      newMetricZegoRegionPeerToPeerDelaySamples(mbc.Metrics.ZegoRegionPeerToPeerDelaySamples),
+		metricZegoRegionPeerToPeerPacketLossRatio:   newMetricZegoRegionPeerToPeerPacketLossRatio(mbc.Metrics.ZegoRegionPeerToPeerPacketLossRatio),
+		metricZegoRegionPeerToPeerPacketLossSamples: newMetricZegoRegionPeerToPeerPacketLossSamples(mbc.Metrics.ZegoRegionPeerToPeerPacketLossSamples),
+		metricZegoRegionVideoBreakRatio:             newMetricZegoRegionVideoBreakRatio(mbc.Metrics.ZegoRegionVideoBreakRatio),
+		metricZegoRegionVideoBreakSamples:           newMetricZegoRegionVideoBreakSamples(mbc.Metrics.ZegoRegionVideoBreakSamples),
+		metricZegoRegionVideoFirstFrameRatio:        newMetricZegoRegionVideoFirstFrameRatio(mbc.Metrics.ZegoRegionVideoFirstFrameRatio),
+		metricZegoRegionVideoFirstFrameSamples:      newMetricZegoRegionVideoFirstFrameSamples(mbc.Metrics.ZegoRegionVideoFirstFrameSamples),
+		resourceAttributeIncludeFilter:              make(map[string]filter.Filter),
+		resourceAttributeExcludeFilter:              make(map[string]filter.Filter),
 	}
 	if mbc.ResourceAttributes.ZegoAppID.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["zego.app_id"] = filter.CreateFilter(mbc.ResourceAttributes.ZegoAppID.MetricsInclude)
@@ -1008,6 +1946,20 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricZegoRealtimeRoomConcurrent.emit(ils.Metrics())
 	mb.metricZegoRealtimeUplinkRtt.emit(ils.Metrics())
 	mb.metricZegoRealtimeVideoBreakRate.emit(ils.Metrics())
+	mb.metricZegoRegionAudioBreakRatio.emit(ils.Metrics())
+	mb.metricZegoRegionAudioBreakSamples.emit(ils.Metrics())
+	mb.metricZegoRegionAudioFirstFrameRatio.emit(ils.Metrics())
+	mb.metricZegoRegionAudioFirstFrameSamples.emit(ils.Metrics())
+	mb.metricZegoRegionLoginSuccessRate.emit(ils.Metrics())
+	mb.metricZegoRegionLoginSuccessRate5s.emit(ils.Metrics())
+	mb.metricZegoRegionPeerToPeerDelayRatio.emit(ils.Metrics())
+	mb.metricZegoRegionPeerToPeerDelaySamples.emit(ils.Metrics())
+	mb.metricZegoRegionPeerToPeerPacketLossRatio.emit(ils.Metrics())
+	mb.metricZegoRegionPeerToPeerPacketLossSamples.emit(ils.Metrics())
+	mb.metricZegoRegionVideoBreakRatio.emit(ils.Metrics())
+	mb.metricZegoRegionVideoBreakSamples.emit(ils.Metrics())
+	mb.metricZegoRegionVideoFirstFrameRatio.emit(ils.Metrics())
+	mb.metricZegoRegionVideoFirstFrameSamples.emit(ils.Metrics())
 
 	for _, op := range options {
 		op.apply(rm)
@@ -1107,6 +2059,76 @@ func (mb *MetricsBuilder) RecordZegoRealtimeUplinkRttDataPoint(ts pcommon.Timest
 // RecordZegoRealtimeVideoBreakRateDataPoint adds a data point to zego.realtime.video_break_rate metric.
 func (mb *MetricsBuilder) RecordZegoRealtimeVideoBreakRateDataPoint(ts pcommon.Timestamp, val float64) {
 	mb.metricZegoRealtimeVideoBreakRate.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoRegionAudioBreakRatioDataPoint adds a data point to zego.region.audio_break.ratio metric.
+func (mb *MetricsBuilder) RecordZegoRegionAudioBreakRatioDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricZegoRegionAudioBreakRatio.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), zegoBucketAttributeValue, options...)
+}
+
+// RecordZegoRegionAudioBreakSamplesDataPoint adds a data point to zego.region.audio_break.samples metric.
+func (mb *MetricsBuilder) RecordZegoRegionAudioBreakSamplesDataPoint(ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionAudioBreakSamples.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionAudioFirstFrameRatioDataPoint adds a data point to zego.region.audio_first_frame.ratio metric.
+func (mb *MetricsBuilder) RecordZegoRegionAudioFirstFrameRatioDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricZegoRegionAudioFirstFrameRatio.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), zegoBucketAttributeValue, options...)
+}
+
+// RecordZegoRegionAudioFirstFrameSamplesDataPoint adds a data point to zego.region.audio_first_frame.samples metric.
+func (mb *MetricsBuilder) RecordZegoRegionAudioFirstFrameSamplesDataPoint(ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionAudioFirstFrameSamples.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionLoginSuccessRateDataPoint adds a data point to zego.region.login_success_rate metric.
+func (mb *MetricsBuilder) RecordZegoRegionLoginSuccessRateDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionLoginSuccessRate.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionLoginSuccessRate5sDataPoint adds a data point to zego.region.login_success_rate_5s metric.
+func (mb *MetricsBuilder) RecordZegoRegionLoginSuccessRate5sDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionLoginSuccessRate5s.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionPeerToPeerDelayRatioDataPoint adds a data point to zego.region.peer_to_peer_delay.ratio metric.
+func (mb *MetricsBuilder) RecordZegoRegionPeerToPeerDelayRatioDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricZegoRegionPeerToPeerDelayRatio.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), zegoBucketAttributeValue, options...)
+}
+
+// RecordZegoRegionPeerToPeerDelaySamplesDataPoint adds a data point to zego.region.peer_to_peer_delay.samples metric.
+func (mb *MetricsBuilder) RecordZegoRegionPeerToPeerDelaySamplesDataPoint(ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionPeerToPeerDelaySamples.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionPeerToPeerPacketLossRatioDataPoint adds a data point to zego.region.peer_to_peer_packet_loss.ratio metric.
+func (mb *MetricsBuilder) RecordZegoRegionPeerToPeerPacketLossRatioDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricZegoRegionPeerToPeerPacketLossRatio.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), zegoBucketAttributeValue, options...)
+}
+
+// RecordZegoRegionPeerToPeerPacketLossSamplesDataPoint adds a data point to zego.region.peer_to_peer_packet_loss.samples metric.
+func (mb *MetricsBuilder) RecordZegoRegionPeerToPeerPacketLossSamplesDataPoint(ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionPeerToPeerPacketLossSamples.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionVideoBreakRatioDataPoint adds a data point to zego.region.video_break.ratio metric.
+func (mb *MetricsBuilder) RecordZegoRegionVideoBreakRatioDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricZegoRegionVideoBreakRatio.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), zegoBucketAttributeValue, options...)
+}
+
+// RecordZegoRegionVideoBreakSamplesDataPoint adds a data point to zego.region.video_break.samples metric.
+func (mb *MetricsBuilder) RecordZegoRegionVideoBreakSamplesDataPoint(ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionVideoBreakSamples.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
+}
+
+// RecordZegoRegionVideoFirstFrameRatioDataPoint adds a data point to zego.region.video_first_frame.ratio metric.
+func (mb *MetricsBuilder) RecordZegoRegionVideoFirstFrameRatioDataPoint(ts pcommon.Timestamp, val float64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, zegoBucketAttributeValue string, options ...MetricAttributeOption) {
+	mb.metricZegoRegionVideoFirstFrameRatio.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), zegoBucketAttributeValue, options...)
+}
+
+// RecordZegoRegionVideoFirstFrameSamplesDataPoint adds a data point to zego.region.video_first_frame.samples metric.
+func (mb *MetricsBuilder) RecordZegoRegionVideoFirstFrameSamplesDataPoint(ts pcommon.Timestamp, val int64, zegoRegionAttributeValue string, zegoPlatformAttributeValue AttributeZegoPlatform, options ...MetricAttributeOption) {
+	mb.metricZegoRegionVideoFirstFrameSamples.recordDataPoint(mb.startTime, ts, val, zegoRegionAttributeValue, zegoPlatformAttributeValue.String(), options...)
 }
 
 // Reset resets metrics builder to its initial state. It should be used when external metrics source is restarted,

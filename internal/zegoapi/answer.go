@@ -20,10 +20,21 @@ type Series struct {
 	Points []Point
 }
 
+// RegionQuality is one region's quality over one minute (GetRegionQualityDetail).
+type RegionQuality struct {
+	TimestampMs int64
+	Region      string // as ZEGO names it
+	// Blocks holds the entry's blocks by ZEGO's name (P2pDelayDetail, ..., LoginSuccessRateDetail),
+	// each as its usable fields by name (Total, Rate1, ..., LoginSuccessRate, LoginSuccessRate5s).
+	// A block missing, null, {} or [] (a platform that does not support it) is absent.
+	Blocks map[string]map[string]float64
+}
+
 // Answer is a successful answer.
 type Answer struct {
 	RequestID string // "" when absent; a bare JSON number is kept digit-exact
 	Series    []Series
+	Regions   []RegionQuality // as the answer had them: any order, repeats kept
 	// Invalid counts the points skipped because their Timestamp or Value was missing or not a
 	// finite number.
 	Invalid int
@@ -34,8 +45,9 @@ type Answer struct {
 //
 // It accepts what ZEGO's documentation contradicts itself on (../shared/zego-api/README.md):
 // RequestId as a string or a bare number too large for a float64; Data as an object holding
-// Metrics or as an array; numbers written as floats (1000.0); and, for Code, Timestamp and
-// Value, a string holding a number.
+// Metrics or as an array; numbers written as floats (1000.0); for Code, Timestamp, Value and
+// the fields of GetRegionQualityDetail's blocks, a string holding a number; and a block as an
+// object or as an array of one.
 func Decode(body []byte) (*Answer, error) {
 	// Data is documented as an Array, but ZEGO's example shows an object holding Metrics: the
 	// object is tried first, the array only if Data turns out to be one.
@@ -85,31 +97,96 @@ func (a *Answer) collect(ns []node) {
 		if n.Metric != "" {
 			s := Series{Metric: n.Metric}
 			for _, p := range n.Values {
-				ts, okTS := finite(p.Timestamp)
+				ts, okTS := timestamp(p.Timestamp)
 				v, okV := finite(p.Value)
-				if okTS && okV && ts >= 0 && ts <= 1<<53 {
-					s.Points = append(s.Points, Point{TimestampMs: int64(math.Round(ts)), Value: v})
+				if okTS && okV {
+					s.Points = append(s.Points, Point{TimestampMs: ts, Value: v})
 				} else {
 					a.Invalid++
 				}
 			}
 			a.Series = append(a.Series, s)
 		}
+		a.collectRegions(n.List)
 		a.collect(n.Metrics)
 	}
 }
 
-// node is an element of Data or Metrics: a metric, a holder of Metrics, or both.
+// collectRegions gathers GetRegionQualityDetail's entries. An entry without a usable Timestamp
+// or Region, and a block or field present but unusable, is invalid and costs only itself.
+func (a *Answer) collectRegions(list []minute) {
+	for _, m := range list {
+		ts, okTS := timestamp(m.Timestamp)
+		for _, entry := range m.QualityInfo {
+			var region string
+			if !okTS || json.Unmarshal(entry["Region"], &region) != nil || region == "" {
+				a.Invalid++
+				continue
+			}
+			rq := RegionQuality{TimestampMs: ts, Region: region, Blocks: map[string]map[string]float64{}}
+			delete(entry, "Region")
+			for name, raw := range entry {
+				if b := a.block(raw); len(b) > 0 {
+					rq.Blocks[name] = b
+				}
+			}
+			a.Regions = append(a.Regions, rq)
+		}
+	}
+}
+
+// block reads a block given as an object or as an array of one object. A null field is
+// absent, like a null block.
+func (a *Answer) block(raw json.RawMessage) map[string]float64 {
+	var fields map[string]any
+	var one []map[string]any
+	switch {
+	case json.Unmarshal(raw, &fields) == nil:
+	case json.Unmarshal(raw, &one) == nil && len(one) <= 1:
+		if len(one) == 1 {
+			fields = one[0]
+		}
+	default:
+		a.Invalid++
+		return nil
+	}
+	out := make(map[string]float64, len(fields))
+	for k, v := range fields {
+		if f, ok := finite(v); ok {
+			out[k] = f
+		} else if v != nil {
+			a.Invalid++
+		}
+	}
+	return out
+}
+
+// node is an element of Data or Metrics: a metric, a holder of Metrics or of a region List, or
+// several of these.
 type node struct {
-	Metric  string  `json:"Metric"`
-	Values  []point `json:"Values"`
-	Metrics []node  `json:"Metrics"`
+	Metric  string   `json:"Metric"`
+	Values  []point  `json:"Values"`
+	Metrics []node   `json:"Metrics"`
+	List    []minute `json:"List"`
+}
+
+// minute is an element of GetRegionQualityDetail's List; a QualityInfo element that is not an
+// object decodes as nil, which has no Region: invalid.
+type minute struct {
+	Timestamp   any
+	QualityInfo []map[string]json.RawMessage
 }
 
 // point is a Values element; an element that is not an object decodes as a zero point, which
 // is invalid: one odd point costs that point only. Its fields are numbers, or strings holding
 // numbers (see finite).
 type point struct{ Timestamp, Value any }
+
+// timestamp is a finite Timestamp in UTC ms within float64's exact integers, to the ms.
+func timestamp(v any) (int64, bool) {
+	ts, ok := finite(v)
+	return int64(math.Round(ts)), ok && ts >= 0 && ts <= 1<<53
+}
 
 // finite is a decoded JSON number, or a string holding one, if it is finite.
 func finite(v any) (float64, bool) {

@@ -39,6 +39,17 @@ func TestDecode(t *testing.T) {
 			body: `{"Code":0,"Data":{"Metrics":[{"Metric":"online_user","Values":[{"Timestamp":1000,"Value":null},{"Timestamp":2000,"Value":true},{"Timestamp":3000,"Value":1e400},{"Timestamp":4000,"Value":"NaN"},{"Value":7},{"Timestamp":-5,"Value":7},7,null,{"Timestamp":5000,"Value":2}]}]}}`,
 			want: &Answer{Series: []Series{{"online_user", []Point{{5000, 2}}}}, Invalid: 8},
 		},
+		{
+			// GetRegionQualityDetail, no RequestId: a block as an object or an array of one; null, {}, []
+			// and a missing block yield nothing; strings for numbers; a Rate and a block unusable; an
+			// entry without Region, and a minute without a Timestamp, invalid.
+			name: "regions",
+			body: `{"Code":0,"Data":{"List":[{"Timestamp":"120000","QualityInfo":[{"Region":"巴西","P2pDelayDetail":{"Total":"12","Rate1":0.5,"Rate2":"x","Rate3":null},"P2pPlrDetail":[{"Total":3,"Rate1":1}],"VideoBreakDetail":null,"AudioBreakDetail":{},"VideoFFTDetail":[],"AudioFFTDetail":7,"LoginSuccessRateDetail":{"LoginSuccessRate":"0.98","LoginSuccessRate5s":0.9}},{"P2pDelayDetail":{"Total":1}},5]},{"QualityInfo":[{"Region":"中国"}]}]}}`,
+			want: &Answer{Regions: []RegionQuality{{TimestampMs: 120000, Region: "巴西", Blocks: map[string]map[string]float64{
+				"P2pDelayDetail": {"Total": 12, "Rate1": 0.5}, "P2pPlrDetail": {"Total": 3, "Rate1": 1},
+				"LoginSuccessRateDetail": {"LoginSuccessRate": 0.98, "LoginSuccessRate5s": 0.9},
+			}}}, Invalid: 5},
+		},
 		{name: "no metrics", body: `{"Code":0,"RequestId":null,"Data":{"Metrics":[]}}`, want: &Answer{}},
 		{name: "HTML", body: "<html><body>502 Bad Gateway</body></html>", wantErr: "not ZEGO's answer"},
 		{name: "empty", body: "", wantErr: "not ZEGO's answer"},
@@ -105,6 +116,7 @@ func TestDecodeReturnCodes(t *testing.T) {
 func FuzzGet(f *testing.F) {
 	f.Add([]byte(`{"Code":0,"RequestId":1660645050860325000,"Data":{"Metrics":[{"Metric":"online_user","Values":[{"Timestamp":1000,"Value":1}]}]}}`))
 	f.Add([]byte(`{"Code":0,"Data":[{"Metrics":[{"Metric":"m","Values":[{"Timestamp":"1","Value":"2.5"}]}]}]}`))
+	f.Add([]byte(`{"Code":0,"Data":{"List":[{"Timestamp":60000,"QualityInfo":[{"Region":"中国","P2pPlrDetail":[{"Total":"3","Rate1":1}]}]}]}}`))
 	f.Add([]byte(`{"Code":100000010,"Message":"x"}`))
 	f.Add([]byte(`<html>`))
 	f.Fuzz(func(t *testing.T, body []byte) {

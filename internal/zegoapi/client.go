@@ -1,6 +1,6 @@
-// Package zegoapi calls ZEGO's real-time analytics interfaces GetRealtimeUsage and
-// GetRealtimeQuality: it signs each request, decodes answers, and classifies failures by what
-// they call for.
+// Package zegoapi calls ZEGO's real-time analytics interfaces GetRealtimeUsage,
+// GetRealtimeQuality and GetRegionQualityDetail: it signs each request, decodes answers, and
+// classifies failures by what they call for.
 package zegoapi
 
 import (
@@ -25,6 +25,7 @@ type Action string
 const (
 	ActionUsage   Action = "GetRealtimeUsage"
 	ActionQuality Action = "GetRealtimeQuality"
+	ActionRegion  Action = "GetRegionQualityDetail"
 )
 
 // DefaultEndpoint routes to ZEGO's nearest region.
@@ -64,6 +65,9 @@ type Query struct {
 	Metrics []string // one Metrics[] parameter each, in this order
 	StartMs int64    // StartTs, UTC ms
 	EndMs   int64    // EndTs, UTC ms
+	// Region and Platform are GetRegionQualityDetail's (ZEGO's Chinese region name or all; all,
+	// native or web); "" is not sent.
+	Region, Platform string
 }
 
 // Get makes one call. Its errors are *APIError, except when ctx is canceled: then the error
@@ -170,6 +174,12 @@ func (c *Client) requestURL(q Query, nonce string, unixSeconds int64, sig string
 		b.WriteString(u.RawQuery + "&")
 	}
 	b.WriteString("Action=" + url.QueryEscape(string(q.Action)))
+	if q.Region != "" {
+		b.WriteString("&Region=" + url.QueryEscape(q.Region))
+	}
+	if q.Platform != "" {
+		b.WriteString("&Platform=" + url.QueryEscape(q.Platform))
+	}
 	for _, m := range q.Metrics {
 		b.WriteString("&Metrics%5B%5D=" + url.QueryEscape(m)) // Metrics[]
 	}

@@ -75,6 +75,9 @@ func TestRequest(t *testing.T) {
 	assert.Equal(t, hex.EncodeToString(sum[:]), q.Get("Signature"))
 	assert.NotEqual(t, q.Get("SignatureNonce"), got[1].URL.Query().Get("SignatureNonce"), "a fresh nonce every call")
 	assert.NotContains(t, r.URL.String(), testSecret)
+
+	_, _ = c.Get(t.Context(), Query{Action: ActionRegion, Region: "中国", Platform: "web", StartMs: 1000, EndMs: 2001})
+	assert.Regexp(t, `^region=sgp&Action=GetRegionQualityDetail&Region=%E4%B8%AD%E5%9B%BD&Platform=web&StartTs=1000&EndTs=2001&AppId=12345&`, got[2].URL.RawQuery, "no Metrics[]")
 }
 
 func TestNewClientRefusesBadEndpoints(t *testing.T) {

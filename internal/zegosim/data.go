@@ -22,13 +22,10 @@ type point struct {
 	Value     json.Number // a Number, so Quirks can write 1000 as 1000.0
 }
 
-// gather fills c's metrics with the points of [StartTs, EndTs] that are published
-// (t <= now-Delay) and retained (t >= now-Retention).
+// gather fills c's metrics with the points of [StartTs, EndTs] that are published and
+// retained.
 func (s *Server) gather(c *Call, now time.Time) []series {
-	nowMs := now.UnixMilli()
-	lo := max(c.StartMs, nowMs-s.cfg.Retention.Milliseconds())
-	hi := min(cmp.Or(c.EndMs, nowMs), nowMs-max(s.cfg.Delay, 0).Milliseconds())
-	times := s.PointTimes(c.Action, lo-1, hi)
+	times := s.published(c, now, s.cfg.Retention)
 	out := make([]series, len(c.Metrics))
 	for i, m := range c.Metrics {
 		out[i] = series{Metric: m, Values: make([]point, len(times))}
@@ -42,11 +39,20 @@ func (s *Server) gather(c *Call, now time.Time) []series {
 	return out
 }
 
+// published lists the point times of c's Action in [StartTs, EndTs] that are published
+// (t <= now-Delay) and retained (t >= now-retention).
+func (s *Server) published(c *Call, now time.Time, retention time.Duration) []int64 {
+	nowMs := now.UnixMilli()
+	lo := max(c.StartMs, nowMs-retention.Milliseconds())
+	hi := min(cmp.Or(c.EndMs, nowMs), nowMs-max(s.cfg.Delay, 0).Milliseconds())
+	return s.PointTimes(c.Action, lo-1, hi)
+}
+
 // PointTimes lists the point timestamps of action with afterMs < t <= untilMs, ascending.
 func (s *Server) PointTimes(action string, afterMs, untilMs int64) []int64 {
 	step := s.cfg.Granularity.Milliseconds()
 	switch action {
-	case ActionQuality:
+	case ActionQuality, ActionRegion:
 		step = minuteMs
 	case ActionUsage:
 	default:
@@ -62,29 +68,36 @@ func (s *Server) PointTimes(action string, afterMs, untilMs int64) []int64 {
 
 func floorMod(a, b int64) int64 { return (a%b + b) % b }
 
-// encode renders an answer. Tidy: metrics as given, points ascending, RequestId a
-// string, no Data on errors. Quirks: the shapes ZEGO's own page shows or allows,
-// chosen deterministically from Seed and the call's sequence number.
-func (s *Server) encode(code int, seq uint64, data []series) []byte {
+// encode renders an answer, GetRegionQualityDetail's when list is not nil. Tidy: metrics
+// as given, points and minutes ascending, RequestId a string, no Data on errors. Quirks:
+// the shapes ZEGO's own pages show or allow, chosen deterministically from Seed and the
+// call's sequence number.
+func (s *Server) encode(code int, seq uint64, data []series, list []regionMinute) []byte {
 	// 19 digits, like ZEGO's example 1660645050860325000: more than a float64 holds.
 	id := strconv.FormatUint(1e18+hashOf(uint64(s.cfg.Seed), seq)%9e18, 10)
 	var out struct {
 		Code      int
 		Message   string
-		RequestId any //nolint:revive // ZEGO's spelling
+		RequestId any `json:",omitempty"` //nolint:revive // ZEGO's spelling
 		Data      any `json:",omitempty"`
 	}
 	out.Code, out.Message, out.RequestId = code, cmp.Or(messages[code], "error"), id
 	if code == CodeSuccess {
 		out.Data = struct{ Metrics []series }{data}
 	}
-	if s.cfg.Quirks {
-		rnd := rand.New(rand.NewPCG(uint64(s.cfg.Seed), seq))
+	switch rnd := rand.New(rand.NewPCG(uint64(s.cfg.Seed), seq)); {
+	case s.cfg.Quirks && list != nil:
+		out.RequestId = nil // as in ZEGO's example
+		regionQuirks(rnd, list)
+	case s.cfg.Quirks:
 		out.RequestId = json.Number(id) // a bare number, though documented as a String
 		quirks(rnd, data)
 		if code == CodeSuccess && rnd.IntN(3) == 0 {
 			out.Data = data // documented as an Array; the example shows an object
 		}
+	}
+	if list != nil {
+		out.Data = struct{ List []regionMinute }{list}
 	}
 	body, _ := json.Marshal(out) // plain data always marshals
 	return body

@@ -49,7 +49,7 @@ func (f Fault) Validate() error {
 		return errors.New("a slow fault, and only it, needs a positive duration")
 	case (f.Kind == FaultCode) != (f.Code != 0):
 		return errors.New("a code fault, and only it, needs a non-zero code")
-	case f.Action != "" && metricsOf(f.Action) == nil:
+	case f.Action != "" && !known(f.Action):
 		return fmt.Errorf("unknown action %q", f.Action)
 	}
 	return nil

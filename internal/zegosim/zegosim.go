@@ -1,8 +1,10 @@
-// Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage and
-// GetRealtimeQuality, so the receiver and its tests can run without ZEGO credentials.
+// Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage,
+// GetRealtimeQuality and GetRegionQualityDetail, so the receiver and its tests can run
+// without ZEGO credentials.
 //
 // It verifies signatures with its own code (never the receiver's), meters every call
-// on arrival, serves deterministic data (see Value) and injects faults (see Fault).
+// on arrival, serves deterministic data (see Value and Region) and injects faults (see
+// Fault).
 // Where ZEGO's pages are silent it picks one behaviour and keeps to it:
 //
 //   - Checks run in this order: metering, fault, quota verdict (30002), common
@@ -11,11 +13,14 @@
 //   - Each AppID has a quota per Action; the windows are half-open, (t-60s, t] and
 //     (t-24h, t]: a call exactly 60 s old no longer counts.
 //   - StartTs and EndTs are inclusive; a point at t is served once t <= now-Delay
-//     and while t >= now-Retention.
+//     and while t >= now-Retention (GetRegionQualityDetail: at most one hour).
 //   - A nonce is remembered for 10 minutes per AppID, once its signature checked out.
 //   - Every answer with a return code is HTTP 200, as ZEGO's are. GET and POST are
 //     accepted; parameters are read from the query string.
 //   - Metrics come back in the order asked, each once, even with no points.
+//   - GetRegionQualityDetail takes no Metrics[]; Region is all (the default) or one of
+//     RegionNames, Platform all (the default), native or web; anything else gives code
+//     10002. It answers every region each minute, in RegionNames' order.
 package zegosim
 
 import (
@@ -38,6 +43,7 @@ import (
 const (
 	ActionUsage   = "GetRealtimeUsage"
 	ActionQuality = "GetRealtimeQuality"
+	ActionRegion  = "GetRegionQualityDetail"
 )
 
 // Return codes: the Actions' own, then ZEGO's common (gateway) codes.
@@ -81,7 +87,10 @@ var (
 	QualityMetrics = []string{"video_break_rate", "audio_break_rate", "uplink_rtt", "downlink_rtt", "peer_to_peer_delay", "publish_success_rate", "play_success_rate", "login_success_rate"}
 )
 
-// metricsOf returns action's metrics, nil for an unknown Action.
+// known tells whether action is served.
+func known(action string) bool { return action == ActionRegion || metricsOf(action) != nil }
+
+// metricsOf returns action's metrics, nil for an unknown Action or one without Metrics[].
 func metricsOf(action string) []string {
 	switch action {
 	case ActionUsage:
@@ -98,7 +107,7 @@ type Config struct {
 	AnySecret   string            // if set, the secret of every AppID not in Apps (footprint runs with many AppIDs)
 	Seed        int64
 	Delay       time.Duration // publication delay; 0 = 3m default, negative = none
-	Retention   time.Duration // 0 = 2h
+	Retention   time.Duration // 0 = 2h; GetRegionQualityDetail serves at most 1h
 	Granularity time.Duration // GetRealtimeUsage's point spacing; 0 = 1s. GetRealtimeQuality is always 1m.
 	PhaseMs     int64         // points sit at k*spacing + PhaseMs (ZEGO's example timestamps are not whole seconds)
 	PerMinute   int           // quota per AppID per Action over any 60 s; 0 = 3, negative = unlimited
@@ -119,9 +128,12 @@ type Call struct {
 	Code    int       `json:"code"`    // the ZEGO code answered, or CodeNone
 	Fault   string    `json:"fault"`   // the fault kind applied, "" for none
 	Metered bool      `json:"metered"` // counted against the quota
-	Points  int       `json:"points"`  // data points served (a repeated quirk point once; 0 when truncated)
+	Points  int       `json:"points"`  // data points, or region entries, served (a repeated quirk one once; 0 when truncated)
 	FromMs  int64     `json:"from_ms"` // earliest point timestamp served (0 when none)
 	ToMs    int64     `json:"to_ms"`   // latest point timestamp served (0 when none)
+	// GetRegionQualityDetail's, when valid; all when not sent.
+	Region   string `json:"region,omitempty"`
+	Platform string `json:"platform,omitempty"`
 }
 
 const (
@@ -206,8 +218,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if named {
 		c.AppID = appID
 	}
-	if metricsOf(q.Get("Action")) != nil {
+	if known(q.Get("Action")) {
 		c.Action = q.Get("Action")
+	}
+	if c.Action == ActionRegion { // the record keeps known names only
+		if r := q.Get("Region"); r == "all" || slices.Contains(regionNames, r) {
+			c.Region = r
+		}
+		if p := q.Get("Platform"); slices.Contains(Platforms, p) {
+			c.Platform = p
+		}
 	}
 	for _, m := range q["Metrics[]"] {
 		if slices.Contains(metricsOf(c.Action), m) && !slices.Contains(c.Metrics, m) {
@@ -233,7 +253,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	case FaultCode:
 		c.Code = f.Code
-		body := s.encode(f.Code, seq, nil)
+		body := s.encode(f.Code, seq, nil, nil)
 		s.record(c)
 		write(w, http.StatusOK, jsonType, body, len(body))
 		return
@@ -246,10 +266,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Code = s.check(&c, q, over, now)
 	var data []series
-	if c.Code == CodeSuccess {
+	var list []regionMinute
+	switch {
+	case c.Code == CodeSuccess && c.Action == ActionRegion:
+		list = s.gatherRegions(&c, now)
+	case c.Code == CodeSuccess:
 		data = s.gather(&c, now)
 	}
-	body := s.encode(c.Code, seq, data)
+	body := s.encode(c.Code, seq, data, list)
 	n := len(body)
 	if f.Kind == FaultTruncated {
 		// The real answer cut in the middle, framed at its full length: over a network
@@ -307,7 +331,7 @@ var common = []struct {
 }{
 	{"AppId", CodeAppIDFormat, CodeAppIDFormat, func(v string) bool { _, ok := parseAppID(v); return ok }},
 	{"Timestamp", CodeTimestampEmpty, CodeTimestampFormat, func(v string) bool { _, err := strconv.ParseInt(v, 10, 64); return err == nil }},
-	{"Action", CodeActionEmpty, CodeActionUnsupported, func(v string) bool { return metricsOf(v) != nil }},
+	{"Action", CodeActionEmpty, CodeActionUnsupported, known},
 	{"SignatureNonce", CodeNonceEmpty, 0, nil},
 	{"Signature", CodeSignatureEmpty, 0, nil},
 	{"SignatureVersion", CodeSigVersionEmpty, CodeSigVersionUnsupported, func(v string) bool { return v == "2.0" }},
@@ -329,7 +353,13 @@ func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) int {
 		return code
 	}
 	asked := q["Metrics[]"]
-	if len(asked) == 0 {
+	switch {
+	case c.Action == ActionRegion:
+		if q.Get("Region") != "" && c.Region == "" || q.Get("Platform") != "" && c.Platform == "" {
+			return CodeBadValue
+		}
+		c.Region, c.Platform = cmp.Or(c.Region, "all"), cmp.Or(c.Platform, "all")
+	case len(asked) == 0:
 		return CodeBadFormat
 	}
 	for _, m := range asked {

@@ -288,3 +288,122 @@ func TestQuirks(t *testing.T) {
 		assert.Greater(t, seen["shuffled points"], 100, "more than a repeated point")
 	})
 }
+
+// flatRegions reads GetRegionQualityDetail's Data in any of its shapes into one line per
+// (minute, region, block, field) with its value, and counts the entries.
+func flatRegions(t *testing.T, data json.RawMessage) (flat map[string]bool, entries int) {
+	var d struct {
+		List []struct {
+			Timestamp   int64
+			QualityInfo []map[string]json.RawMessage
+		}
+	}
+	require.NoError(t, json.Unmarshal(data, &d))
+	flat = map[string]bool{}
+	for _, m := range d.List {
+		for _, e := range m.QualityInfo {
+			entries++
+			var region string
+			require.NoError(t, json.Unmarshal(e["Region"], &region))
+			delete(e, "Region")
+			for name, raw := range e {
+				var fields map[string]any
+				var one []map[string]any // an array of one, [] or null
+				if json.Unmarshal(raw, &one) != nil {
+					require.NoError(t, json.Unmarshal(raw, &fields), "%s", raw)
+				} else if len(one) == 1 {
+					fields = one[0]
+				}
+				for f, v := range fields {
+					if s, ok := v.(string); ok {
+						v, _ = strconv.ParseFloat(s, 64)
+					}
+					flat[fmt.Sprint(m.Timestamp, region, name, f, v)] = true
+				}
+			}
+		}
+	}
+	return flat, entries
+}
+
+func TestRegion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(2 * time.Hour)
+		now := time.Now().UnixMilli()
+		s, call := newSim(Config{PerMinute: -1})
+		region := func(kv ...string) url.Values {
+			return set(query(ActionRegion), append([]string{"StartTs", fmt.Sprint(now - 7_200_000)}, kv...)...)
+		}
+		for _, kv := range [][]string{{"Region", "Brazil"}, {"Region", "China"}, {"Platform", "ios"}, {"Metrics[]", "video_break_rate"}} {
+			assert.Equal(t, CodeBadValue, call(t, region(kv...)).Code, "%v", kv)
+		}
+		assert.Equal(t, CodeSuccess, call(t, region("Region", "巴西", "Platform", "native")).Code)
+		r := call(t, region("Platform", "web"))
+		require.Equal(t, CodeSuccess, r.Code)
+		c := s.Calls()[len(s.Calls())-1]
+		// One hour kept, three minutes' delay: 58 minutes of 8 regions.
+		assert.Equal(t, []any{"all", "web", 58 * 8, now - 3_600_000, now - 180_000}, []any{c.Region, c.Platform, c.Points, c.FromMs, c.ToMs})
+		assert.Equal(t, []any{"巴西", "native", 58}, []any{s.Calls()[4].Region, s.Calls()[4].Platform, s.Calls()[4].Points})
+
+		want := map[string]bool{}
+		for _, ts := range s.PointTimes(ActionRegion, now-3_600_001, now-180_000) {
+			for _, name := range s.RegionNames() {
+				q := s.Region(12345, "web", name, ts)
+				for block, d := range q.Blocks {
+					want[fmt.Sprint(ts, name, block, "Total", float64(d.Total))] = true
+					for i, rate := range d.Rates {
+						want[fmt.Sprint(ts, name, block, "Rate"+strconv.Itoa(i+1), rate)] = true
+					}
+				}
+				want[fmt.Sprint(ts, name, "LoginSuccessRateDetail", "LoginSuccessRate", q.LoginSuccessRate)] = true
+				want[fmt.Sprint(ts, name, "LoginSuccessRateDetail", "LoginSuccessRate5s", q.LoginSuccessRate5s)] = true
+			}
+		}
+		got, _ := flatRegions(t, r.Data)
+		assert.Equal(t, want, got)
+		for _, empty := range []string{`"P2pDelayDetail":null`, `"P2pDelayDetail":{}`, `"P2pDelayDetail":[]`} {
+			assert.Contains(t, string(r.body), empty, "web: the P2p blocks in every empty shape")
+		}
+		assert.Less(t, strings.Count(string(r.body), `"P2pDelayDetail":`), 58*8, "and missing")
+
+		// Quirks: the same data, shuffled, repeated, as strings, in arrays of one, no RequestId.
+		_, quirky := newSim(Config{PerMinute: -1, Quirks: true})
+		_, again := newSim(Config{PerMinute: -1, Quirks: true})
+		q := region("Platform", "web")
+		qr := quirky(t, q)
+		assert.Equal(t, string(qr.body), string(again(t, q).body), "deterministic")
+		got, entries := flatRegions(t, qr.Data)
+		assert.Equal(t, want, got)
+		assert.Greater(t, entries, 58*8, "a region repeated")
+		assert.Empty(t, qr.RequestId)
+		assert.Regexp(t, `Detail":\[\{`, string(qr.body))
+		assert.Regexp(t, `"Rate\d":"`, string(qr.body))
+		assert.NotRegexp(t, `^\{"Code":0,"Message":"success","Data":\{"List":\[\{"Timestamp":`+fmt.Sprint(now-3_600_000), string(qr.body), "minutes shuffled")
+	})
+}
+
+func TestRegionValues(t *testing.T) {
+	s := New(Config{Seed: 1})
+	assert.NotEqual(t, s.Region(1, "all", "巴西", 0), New(Config{Seed: 2}).Region(1, "all", "巴西", 0), "the Seed matters")
+	four := func(v float64) bool { return math.Round(v*1e4)/1e4 == v }
+	for i := range 2000 { // apps, platforms, regions and minutes
+		platform, ts := Platforms[i%3], int64(i)*7*minuteMs
+		q := s.Region(uint32(i%5), platform, regionNames[i%8], ts)
+		require.Len(t, q.Blocks, map[bool]int{true: 4, false: 6}[platform == "web"])
+		require.True(t, 0.9 <= q.LoginSuccessRate5s && q.LoginSuccessRate5s <= q.LoginSuccessRate && q.LoginSuccessRate <= 1 && four(q.LoginSuccessRate) && four(q.LoginSuccessRate5s), "%v", q)
+		for _, b := range RegionBlocks {
+			d, ok := q.Blocks[b.Name]
+			if !ok { // web's P2p blocks, counted above
+				continue
+			}
+			sum := 0.0
+			for _, r := range d.Rates {
+				require.True(t, 0 <= r && r <= 1 && four(r), "%v", d)
+				sum += r
+			}
+			require.Len(t, d.Rates, b.Buckets)
+			require.InDelta(t, 1, sum, 0.0003, "%v", d)
+			require.Positive(t, d.Total)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func BenchmarkDecodeConvert(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if md, _, _ := r.pollers[0].convert(a, w); md.DataPointCount() != 6*bc.seconds {
+				if md, _, _ := r.pollers[0].convert(a, w, ""); md.DataPointCount() != 6*bc.seconds {
 					b.Fatalf("%d points", md.DataPointCount())
 				}
 			}

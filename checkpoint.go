@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -20,10 +22,32 @@ const checkpointVersion = 1
 // storage extension: the cursor and the send times of recent calls, so the quota holds across
 // restarts and handoffs too. It holds no secret and no signature.
 type checkpoint struct {
-	Version  int     `json:"version"`
-	AppID    uint32  `json:"app_id"`
-	CursorMs int64   `json:"cursor_ms,omitempty"` // 0: nothing acknowledged yet
-	CallsMs  []int64 `json:"calls_ms,omitempty"`
+	Version  int    `json:"version"`
+	AppID    uint32 `json:"app_id"`
+	CursorMs int64  `json:"cursor_ms,omitempty"` // 0: nothing acknowledged yet
+	// PlatformCursorsMs are GetRegionQualityDetail's cursors, one per platform.
+	PlatformCursorsMs map[string]int64 `json:"platform_cursors_ms,omitempty"`
+	CallsMs           []int64          `json:"calls_ms,omitempty"`
+}
+
+// cursorOf is the cursor saved for target, a platform or "" (0: none).
+func (cp *checkpoint) cursorOf(target string) int64 {
+	if target == "" {
+		return cp.CursorMs
+	}
+	return cp.PlatformCursorsMs[target]
+}
+
+func (cp *checkpoint) setCursor(target string, ms int64) {
+	switch {
+	case target == "":
+		cp.CursorMs = ms
+	case ms != 0:
+		if cp.PlatformCursorsMs == nil {
+			cp.PlatformCursorsMs = map[string]int64{}
+		}
+		cp.PlatformCursorsMs[target] = ms
+	}
 }
 
 // checkpoints loads and saves one interface's checkpoint. Its key names the receiver, the App
@@ -66,8 +90,8 @@ func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool, err 
 		err = fmt.Errorf("version %d, this receiver reads %d", cp.Version, checkpointVersion)
 	case cp.AppID != s.appID:
 		err = fmt.Errorf("it is for app_id %d, not %d", cp.AppID, s.appID)
-	case cp.CursorMs < 0:
-		err = fmt.Errorf("negative cursor %d", cp.CursorMs)
+	case cp.CursorMs < 0 || slices.ContainsFunc(slices.Collect(maps.Values(cp.PlatformCursorsMs)), func(ms int64) bool { return ms < 0 }):
+		err = errors.New("a negative cursor")
 	default:
 		return cp, true, nil
 	}

@@ -38,7 +38,7 @@ func TestCheckpointLoad(t *testing.T) {
 		{name: "not JSON", stored: `{"version":`, warn: "unexpected end of JSON input"},
 		{name: "another version", stored: `{"version":2,"app_id":12345}`, warn: "version 2, this receiver reads 1"},
 		{name: "another app", stored: `{"version":1,"app_id":999}`, warn: "it is for app_id 999, not 12345"},
-		{name: "negative cursor", stored: `{"version":1,"app_id":12345,"cursor_ms":-5}`, warn: "negative cursor -5"},
+		{name: "negative cursor", stored: `{"version":1,"app_id":12345,"platform_cursors_ms":{"web":-5}}`, warn: "a negative cursor"},
 		{name: "storage error", stored: `{"version":1,"app_id":12345,"cursor_ms":1700000000000}`, getErr: errors.New("disk on fire")},
 	}
 	for _, tt := range tests {

@@ -37,14 +37,31 @@ var (
 	errNegativeDuration    = errors.New("must not be negative")
 	errLookbackOutOfRange  = errors.New("initial_lookback must be between 0 and 2h0m0s, ZEGO's retention")
 	errNonPositive         = errors.New("must be positive")
+	errNoPlatform          = errors.New("name at least one of all, native, web")
+	errBadPlatform         = errors.New("must be one of all, native, web, each once")
 )
 
-// QuotaConfig is the call quota ZEGO grants the App ID for each interface (GetRealtimeUsage
-// and GetRealtimeQuality state their limits separately). The receiver never exceeds it; lower
-// it to leave headroom for other callers of the same App ID.
+// platforms are the values of GetRegionQualityDetail's Platform.
+var platforms = []string{"all", "native", "web"}
+
+// QuotaConfig is the call quota ZEGO grants the App ID for each interface (each of ZEGO's pages
+// states its own limits). The receiver never exceeds it; lower it to leave headroom for other
+// callers of the same App ID.
 type QuotaConfig struct {
 	PerMinute int `mapstructure:"per_minute"`
 	PerDay    int `mapstructure:"per_day"`
+}
+
+// RegionQualityConfig sets up GetRegionQualityDetail.
+type RegionQualityConfig struct {
+	// Platforms are called once each a poll, each with its own cursor, against the interface's
+	// one quota: all, native, web.
+	Platforms []string `mapstructure:"platforms"`
+	// Regions keeps only the regions listed, by ZEGO's name or ISO 3166-1 code; empty: all.
+	Regions []string `mapstructure:"regions"`
+	// CollectionInterval is the time between its polls; 0: the longer of collection_interval and
+	// the shortest interval at which every call of a poll fits the quota.
+	CollectionInterval time.Duration `mapstructure:"collection_interval"`
 }
 
 // Config is the zego receiver's configuration.
@@ -71,6 +88,9 @@ type Config struct {
 	InitialLookback time.Duration `mapstructure:"initial_lookback"`
 
 	Quota QuotaConfig `mapstructure:"quota"`
+
+	// RegionQuality sets up GetRegionQualityDetail, called when a zego.region.* metric is enabled.
+	RegionQuality RegionQualityConfig `mapstructure:"region_quality"`
 
 	// StorageID names a storage extension that keeps the cursor and the quota
 	// ledger across restarts (and, when shared, across leader handoffs).
@@ -102,6 +122,7 @@ func createDefaultConfig() component.Config {
 		DataDelay:            defaultDataDelay,
 		InitialLookback:      defaultInitialLookback,
 		Quota:                QuotaConfig{PerMinute: defaultQuotaPerMinute, PerDay: defaultQuotaPerDay},
+		RegionQuality:        RegionQualityConfig{Platforms: []string{"all"}},
 		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
 	}
 }
@@ -144,9 +165,10 @@ func (cfg *Config) Validate() error {
 	if cfg.DataDelay < 0 {
 		errs = append(errs, fmt.Errorf("data_delay %v: %w", cfg.DataDelay, errNegativeDuration))
 	}
-	if cfg.InitialLookback < 0 || cfg.InitialLookback > retention {
+	if cfg.InitialLookback < 0 || cfg.InitialLookback > 2*time.Hour {
 		errs = append(errs, fmt.Errorf("%w, got %v", errLookbackOutOfRange, cfg.InitialLookback))
 	}
+	errs = append(errs, cfg.validateRegionQuality()...)
 	errs = append(errs, cfg.validateQuota()...)
 	errs = append(errs, cfg.validateMetrics()...)
 	return errors.Join(errs...)
@@ -167,9 +189,43 @@ func (cfg *Config) validateQuota() []error {
 		return errs
 	}
 	for _, spec := range apiSpecs {
-		if len(spec.enabledMetrics(cfg.Metrics)) > 0 { // an interface never called has no quota to fit
-			errs = append(errs, cfg.checkInterval("collection_interval", cfg.CollectionInterval, spec.action, 1)...)
+		if len(spec.enabledMetrics(cfg.Metrics)) == 0 { // an interface never called has no quota to fit
+			continue
 		}
+		key, interval, calls := "collection_interval", cfg.CollectionInterval, 1
+		if spec.action == zegoapi.ActionRegion {
+			key, interval, calls = "region_quality::collection_interval", cfg.regionInterval(), max(1, len(cfg.RegionQuality.Platforms))
+		}
+		errs = append(errs, cfg.checkInterval(key, interval, spec.action, calls)...)
+	}
+	return errs
+}
+
+// regionInterval is GetRegionQualityDetail's interval: as set, or else the longer of
+// collection_interval and the shortest interval at which every call of a poll fits the quota.
+func (cfg *Config) regionInterval() time.Duration {
+	if cfg.RegionQuality.CollectionInterval > 0 {
+		return cfg.RegionQuality.CollectionInterval
+	}
+	calls := max(1, len(cfg.RegionQuality.Platforms))
+	_, perMinute := skipFreeInterval(time.Minute, cfg.Quota.PerMinute, calls, cfg.Timeout)
+	_, perDay := skipFreeInterval(day, cfg.Quota.PerDay, calls, cfg.Timeout)
+	return max(cfg.CollectionInterval, perMinute, perDay)
+}
+
+func (cfg *Config) validateRegionQuality() []error {
+	var errs []error
+	rq := cfg.RegionQuality
+	if len(rq.Platforms) == 0 {
+		errs = append(errs, fmt.Errorf("region_quality::platforms: %w", errNoPlatform))
+	}
+	for i, p := range rq.Platforms {
+		if !slices.Contains(platforms, p) || slices.Index(rq.Platforms, p) < i {
+			errs = append(errs, fmt.Errorf("region_quality::platforms[%d] %q: %w", i, p, errBadPlatform))
+		}
+	}
+	if rq.CollectionInterval < 0 {
+		errs = append(errs, fmt.Errorf("region_quality::collection_interval %v: %w", rq.CollectionInterval, errNegativeDuration))
 	}
 	return errs
 }

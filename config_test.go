@@ -87,6 +87,15 @@ func TestLoadValidConfigs(t *testing.T) {
 			},
 		},
 		{
+			// Three platforms: by default, GetRegionQualityDetail polls three times slower, so
+			// that its three calls a poll fit the quota too.
+			name: "region_quality",
+			check: func(t *testing.T, cfg *Config) {
+				assert.Equal(t, RegionQualityConfig{Platforms: []string{"all", "native", "web"}, Regions: []string{"中国", "BR"}}, cfg.RegionQuality)
+				assert.Equal(t, 9*time.Minute+time.Second, cfg.regionInterval())
+			},
+		},
+		{
 			// With every usage metric off, only GetRealtimeQuality is called, so only its quota counts.
 			name: "quality_only",
 			check: func(t *testing.T, cfg *Config) {
@@ -132,6 +141,16 @@ func TestInvalidConfigs(t *testing.T) {
 			wantErrs: []error{errIntervalOverQuota},
 			// The advice is what the ledger does: at 20s, a third of the polls would be skipped.
 			wantMsgs: []string{"collection_interval 20s: quota.per_minute 3 allows 3 GetRealtimeUsage calls in any 1m30s (1m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 31s or more"},
+		},
+		{
+			name:     "region_platforms_over_quota",
+			wantErrs: []error{errIntervalOverQuota},
+			wantMsgs: []string{"region_quality::collection_interval 3m1s: quota.per_day 480 allows 240 polls of 2 GetRegionQualityDetail calls (one per platform) in any 24h1m0s (24h0m0s plus timeout 30s for each call of a poll, as ZEGO meters a call when it arrives), so some polls would be skipped: use 6m1s or more"},
+		},
+		{
+			name:     "region_bad_platforms",
+			wantErrs: []error{errBadPlatform},
+			wantMsgs: []string{`region_quality::platforms[1] "mobile"`, `region_quality::platforms[2] "all"`},
 		},
 		{
 			name:     "quota_below_one",

@@ -2,13 +2,9 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import "time"
 
-const (
-	// retention is how far back ZEGO keeps real-time data.
-	retention = 2 * time.Hour
-	// retentionMargin keeps the oldest instant asked for a minute inside ZEGO's two hours, so
-	// that a server whose clock runs a little ahead has not dropped it when the call arrives.
-	retentionMargin = time.Minute
-)
+// retentionMargin keeps the oldest instant asked for a minute inside ZEGO's retention, so that
+// a server whose clock runs a little ahead has not dropped it when the call arrives.
+const retentionMargin = time.Minute
 
 // window is the range of point timestamps one poll asks for: (afterMs, untilMs].
 type window struct{ afterMs, untilMs int64 }
@@ -28,7 +24,7 @@ type cursor struct {
 // next is the window to ask for at now: from the cursor (or, the very first time, from
 // initialLookback before the newest published point) to now - dataDelay. A cursor older than
 // ZEGO's retention is clamped; lostMs is what aged out of acknowledged data.
-func (c *cursor) next(now time.Time, dataDelay, initialLookback time.Duration) (w window, lostMs int64) {
+func (c *cursor) next(now time.Time, dataDelay, initialLookback, retention time.Duration) (w window, lostMs int64) {
 	untilMs := now.Add(-dataDelay).UnixMilli()
 	if c.afterMs == 0 {
 		c.afterMs = untilMs - initialLookback.Milliseconds()

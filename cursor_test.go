@@ -1,6 +1,7 @@
 package zegoreceiver
 
 import (
+	"cmp"
 	"testing"
 	"time"
 
@@ -19,13 +20,14 @@ func TestCursor(t *testing.T) {
 		return time.Date(2026, 12, 1, at.Hour(), at.Minute(), at.Second(), 0, time.UTC).UnixMilli()
 	}
 	tests := []struct {
-		name     string
-		start    cursor
-		advance  bool // the pipeline took the window (or refused it for good)
-		want     window
-		wantLost time.Duration
-		after    cursor
-		saved    int64
+		name      string
+		retention time.Duration // 0: two hours
+		start     cursor
+		advance   bool // the pipeline took the window (or refused it for good)
+		want      window
+		wantLost  time.Duration
+		after     cursor
+		saved     int64
 	}{
 		{name: "first window from initial_lookback", want: window{ms("11:54:00"), ms("11:57:00")},
 			after: cursor{afterMs: ms("11:54:00")}},
@@ -42,13 +44,16 @@ func TestCursor(t *testing.T) {
 			after: cursor{afterMs: ms("10:01:00"), acknowledged: true}, saved: ms("10:01:00")},
 		{name: "a lookback beyond the retention is clamped, nothing was lost", start: cursor{afterMs: ms("09:57:00")},
 			want: window{ms("10:01:00"), ms("11:57:00")}, after: cursor{afterMs: ms("10:01:00")}},
+		{name: "GetRegionQualityDetail keeps one hour", retention: time.Hour, start: cursor{afterMs: ms("10:30:00"), acknowledged: true},
+			want: window{ms("11:01:00"), ms("11:57:00")}, wantLost: 31 * time.Minute,
+			after: cursor{afterMs: ms("11:01:00"), acknowledged: true}, saved: ms("11:01:00")},
 		{name: "nothing new yet", start: cursor{afterMs: ms("11:57:00"), acknowledged: true}, want: window{ms("11:57:00"), ms("11:57:00")},
 			after: cursor{afterMs: ms("11:57:00"), acknowledged: true}, saved: ms("11:57:00")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.start
-			w, lostMs := c.next(noon, 3*time.Minute, 3*time.Minute)
+			w, lostMs := c.next(noon, 3*time.Minute, 3*time.Minute, cmp.Or(tt.retention, 2*time.Hour))
 			assert.Equal(t, tt.want, w)
 			assert.Equal(t, tt.wantLost, time.Duration(lostMs)*time.Millisecond)
 			if tt.advance {

@@ -113,7 +113,7 @@ func (x *run) cursor(api zegoapi.Action) int64 {
 		if p.spec.action == api {
 			p.mu.Lock()
 			defer p.mu.Unlock()
-			return p.cursor.afterMs
+			return p.cursors[0].afterMs
 		}
 	}
 	return 0

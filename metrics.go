@@ -2,6 +2,7 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
 	"math"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -10,11 +11,12 @@ import (
 )
 
 // apiSpec is one ZEGO interface the receiver polls, with the metrics it serves in ZEGO's
-// documented order (the order of Metrics[] in requests).
+// documented order (the order of Metrics[] in requests), and how far back ZEGO keeps its data.
 type apiSpec struct {
-	action  zegoapi.Action
-	attr    metadata.AttributeAPI
-	metrics []metricSpec
+	action    zegoapi.Action
+	attr      metadata.AttributeAPI
+	metrics   []metricSpec
+	retention time.Duration
 }
 
 // metricSpec ties an emitted metric to the ZEGO metric it comes from.
@@ -34,7 +36,7 @@ var apiSpecs = []apiSpec{
 		{"zego.realtime.online_user", "online_user", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeOnlineUser.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeOnlineUserDataPoint)},
 		{"zego.realtime.max_room_user", "max_room_user", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeMaxRoomUser.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeMaxRoomUserDataPoint)},
 		{"zego.realtime.mix_concurrent", "mix_concurrent", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeMixConcurrent.Enabled }, count((*metadata.MetricsBuilder).RecordZegoRealtimeMixConcurrentDataPoint)},
-	}},
+	}, 2 * time.Hour},
 	{zegoapi.ActionQuality, metadata.AttributeAPIGetRealtimeQuality, []metricSpec{
 		{"zego.realtime.video_break_rate", "video_break_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeVideoBreakRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeVideoBreakRateDataPoint)},
 		{"zego.realtime.audio_break_rate", "audio_break_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeAudioBreakRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeAudioBreakRateDataPoint)},
@@ -44,8 +46,8 @@ var apiSpecs = []apiSpec{
 		{"zego.realtime.publish_success_rate", "publish_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePublishSuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimePublishSuccessRateDataPoint)},
 		{"zego.realtime.play_success_rate", "play_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimePlaySuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimePlaySuccessRateDataPoint)},
 		{"zego.realtime.login_success_rate", "login_success_rate", func(c metadata.MetricsConfig) bool { return c.ZegoRealtimeLoginSuccessRate.Enabled }, measure((*metadata.MetricsBuilder).RecordZegoRealtimeLoginSuccessRateDataPoint)},
-	}},
-	{zegoapi.ActionRegion, metadata.AttributeAPIGetRegionQualityDetail, regionMetrics}, // recorded by recordRegions
+	}, 2 * time.Hour},
+	{zegoapi.ActionRegion, metadata.AttributeAPIGetRegionQualityDetail, regionMetrics, time.Hour}, // recorded by recordRegions
 }
 
 // count records a usage value, a count of streams, rooms, users or tasks, as an int gauge; a

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,9 +53,15 @@ type poller struct {
 	store    *checkpoints
 	host     component.Host
 
-	mu     sync.Mutex // guards cursor and ledger, which telemetry callbacks read
-	cursor cursor
-	ledger *quotaLedger
+	interval time.Duration
+	// targets are what each poll calls for, one call each: GetRegionQualityDetail's platforms, or
+	// one "" for the other interfaces.
+	targets []string
+	keep    func(name, iso string) bool // the regions region_quality::regions keeps
+
+	mu      sync.Mutex // guards cursors and ledger, which telemetry callbacks read
+	cursors []cursor   // one per target
+	ledger  *quotaLedger
 
 	// Touched only by the poll loop.
 	backoff      backoff
@@ -64,8 +72,8 @@ type poller struct {
 	delivered    bool
 }
 
-// run polls at initial_delay and then every collection_interval, on a fixed schedule: a slow
-// poll delays the next tick but does not shift the ones after it.
+// run polls at initial_delay and then every interval, on a fixed schedule: a slow poll delays
+// the next tick but does not shift the ones after it.
 func (p *poller) run(ctx context.Context) {
 	next := time.Now().Add(p.cfg.InitialDelay)
 	timer := time.NewTimer(p.cfg.InitialDelay)
@@ -76,8 +84,12 @@ func (p *poller) run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		p.poll(ctx)
-		next = nextTick(next, p.cfg.CollectionInterval, time.Now())
+		for i := range p.targets {
+			if ctx.Err() == nil {
+				p.poll(ctx, i)
+			}
+		}
+		next = nextTick(next, p.interval, time.Now())
 		timer.Reset(time.Until(next))
 	}
 }
@@ -90,11 +102,12 @@ func nextTick(last time.Time, interval time.Duration, now time.Time) time.Time {
 	return last.Add((now.Sub(last)/interval + 1) * interval)
 }
 
-// poll makes at most one call and hands what it returns to the pipeline as one batch.
-func (p *poller) poll(ctx context.Context) {
+// poll makes at most one call for target i and hands what it returns to the pipeline as one
+// batch.
+func (p *poller) poll(ctx context.Context, i int) {
 	now := time.Now()
 	p.mu.Lock()
-	w, lostMs := p.cursor.next(now, p.cfg.DataDelay, p.cfg.InitialLookback)
+	w, lostMs := p.cursors[i].next(now, p.cfg.DataDelay, p.cfg.InitialLookback, p.spec.retention)
 	quotaAllows := p.ledger.allow(now)
 	p.mu.Unlock()
 	if lostMs > 0 {
@@ -103,8 +116,9 @@ func (p *poller) poll(ctx context.Context) {
 		if !p.losing { // once an outage: the total is in otelcol_receiver_zego_data_lost
 			p.losing, log = true, p.logger.Warn
 		}
-		log("Data aged out of ZEGO's two-hour retention before it could be fetched; it is lost",
-			zap.Int64("lost_seconds", lostMs/1000), zap.Time("from", msTime(w.afterMs-lostMs)), zap.Time("to", msTime(w.afterMs)))
+		log("Data aged out of ZEGO's retention before it could be fetched; it is lost",
+			zap.Duration("retention", p.spec.retention), zap.Int64("lost_seconds", lostMs/1000),
+			zap.Time("from", msTime(w.afterMs-lostMs)), zap.Time("to", msTime(w.afterMs)))
 	}
 	switch {
 	case w.empty():
@@ -135,14 +149,15 @@ func (p *poller) poll(ctx context.Context) {
 		return
 	}
 	callCtx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	answer, err := p.client.Get(callCtx, zegoapi.Query{
-		Action:  p.spec.action,
-		Metrics: apiNames(p.metrics),
-		// ZEGO does not say whether StartTs and EndTs are inclusive: [after, until+1] covers
-		// (after, until] either way, and convert drops what lies outside.
-		StartMs: w.afterMs,
-		EndMs:   w.untilMs + 1,
-	})
+	// ZEGO does not say whether StartTs and EndTs are inclusive: [after, until+1] covers
+	// (after, until] either way, and convert drops what lies outside.
+	q := zegoapi.Query{Action: p.spec.action, StartMs: w.afterMs, EndMs: w.untilMs + 1}
+	if platform := p.targets[i]; platform == "" {
+		q.Metrics = apiNames(p.metrics)
+	} else {
+		q.Region, q.Platform = "all", platform
+	}
+	answer, err := p.client.Get(callCtx, q)
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
@@ -157,7 +172,7 @@ func (p *poller) poll(ctx context.Context) {
 	p.backoff = backoff{}
 	componentstatus.ReportStatus(p.host, componentstatus.NewEvent(componentstatus.StatusOK))
 
-	md, invalid, newestMs := p.convert(answer, w)
+	md, invalid, newestMs := p.convert(answer, w, p.targets[i])
 	if invalid > 0 {
 		p.tb.ReceiverZegoPointsInvalid.Add(ctx, int64(invalid), p.api)
 		log := p.logger.Debug
@@ -170,7 +185,7 @@ func (p *poller) poll(ctx context.Context) {
 		return
 	}
 	p.mu.Lock()
-	p.cursor.advance(w)
+	p.cursors[i].advance(w)
 	p.mu.Unlock()
 	p.losing = false
 	p.save(ctx)
@@ -214,8 +229,12 @@ func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window, newe
 // convert turns an answer into one batch through the MetricsBuilder: per metric, the points
 // inside w, each at its own time, in ascending order, a repeated timestamp once (the first
 // one in answer order wins). It also returns how many points did not fit their metric, and
-// the newest point's time.
-func (p *poller) convert(a *zegoapi.Answer, w window) (md pmetric.Metrics, invalid int, newestMs int64) {
+// the newest point's time. A platform's answer holds GetRegionQualityDetail's entries.
+func (p *poller) convert(a *zegoapi.Answer, w window, platform string) (md pmetric.Metrics, invalid int, newestMs int64) {
+	if platform != "" {
+		invalid, newestMs = recordRegions(p.mb, a, w, platform, p.keep)
+		return p.mb.Emit(metadata.WithResource(p.resource)), invalid, newestMs
+	}
 	invalid = a.Invalid
 	for _, m := range p.metrics {
 		var pts []zegoapi.Point
@@ -306,32 +325,51 @@ func (p *poller) restore(ctx context.Context) (string, bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var where []string
+	for i, target := range p.targets {
+		c := &p.cursors[i]
+		if found {
+			c.restore(cp.cursorOf(target))
+		}
+		var from string
+		switch {
+		case c.acknowledged && found:
+			from = "checkpoint at " + msTime(c.afterMs).Format(time.RFC3339)
+		case c.acknowledged:
+			from = "this receiver's own cursor at " + msTime(c.afterMs).Format(time.RFC3339)
+		default:
+			from = fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback)
+		}
+		where = append(where, strings.TrimPrefix(target+": "+from, ": "))
+	}
 	if found {
-		p.cursor.restore(cp.CursorMs)
 		p.ledger.restore(cp.CallsMs, time.Now())
 	}
-	switch {
-	case p.cursor.acknowledged && found:
-		return "checkpoint at " + msTime(p.cursor.afterMs).Format(time.RFC3339), true
-	case p.cursor.acknowledged:
-		return "this receiver's own cursor at " + msTime(p.cursor.afterMs).Format(time.RFC3339), true
-	}
-	return fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback), true
+	return strings.Join(where, ", "), true
 }
 
 // save checkpoints the acknowledged cursor and every call sent, unless the term is over.
 func (p *poller) save(ctx context.Context) {
 	p.mu.Lock()
-	cp := checkpoint{CursorMs: p.cursor.saved(), CallsMs: p.ledger.snapshot(time.Now())}
+	cp := checkpoint{CallsMs: p.ledger.snapshot(time.Now())}
+	for i, target := range p.targets {
+		cp.setCursor(target, p.cursors[i].saved())
+	}
 	p.mu.Unlock()
 	p.store.save(ctx, cp)
 }
 
-// cursorLag is how old the cursor is; false before it is set.
+// cursorLag is how old the oldest cursor is; false before one is set.
 func (p *poller) cursorLag() (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return time.Since(msTime(p.cursor.afterMs)), p.cursor.afterMs != 0
+	oldest := int64(math.MaxInt64)
+	for _, c := range p.cursors {
+		if c.afterMs != 0 {
+			oldest = min(oldest, c.afterMs)
+		}
+	}
+	return time.Since(msTime(oldest)), oldest != math.MaxInt64
 }
 
 func (p *poller) quotaLeft() int {

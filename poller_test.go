@@ -66,7 +66,7 @@ func TestConvertGolden(t *testing.T) {
 			if strings.HasPrefix(tt.answer, "quality") {
 				p = r.pollers[1]
 			}
-			actual, _, _ := p.convert(answer, tt.window)
+			actual, _, _ := p.convert(answer, tt.window, "")
 
 			path := filepath.Join("testdata", "golden", tt.golden)
 			if *updateGolden {
@@ -245,7 +245,7 @@ func TestOutageLongerThanRetention(t *testing.T) {
 		sim.ClearFaults()
 		time.Sleep(3 * time.Minute)
 
-		lost := x.logs.FilterMessage("Data aged out of ZEGO's two-hour retention before it could be fetched; it is lost")
+		lost := x.logs.FilterMessage("Data aged out of ZEGO's retention before it could be fetched; it is lost")
 		require.Len(t, lost.FilterLevelExact(zapcore.WarnLevel).All(), 1)
 		recovery := sim.Calls()[len(sim.Calls())-1]
 		want := (recovery.StartMs - acked) / 1000

@@ -88,8 +88,14 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 		mb := metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0))
 		rb := mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
+		targets, interval := []string{""}, cfg.CollectionInterval
+		if spec.action == zegoapi.ActionRegion {
+			targets, interval = cfg.RegionQuality.Platforms, cfg.regionInterval()
+		}
 		r.pollers = append(r.pollers, &poller{
 			spec: spec, metrics: metrics, cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
+			interval: interval, targets: targets, cursors: make([]cursor, len(targets)),
+			keep:   regionFilter(cfg.RegionQuality.Regions),
 			api:    metric.WithAttributeSet(attribute.NewSet(appID, attribute.String("api", spec.attr.String()))),
 			logger: logger.With(zap.String("api", string(spec.action))),
 			mb:     mb, resource: rb.Emit(), slots: slots,
@@ -293,21 +299,23 @@ func (r *zegoReceiver) Shutdown(ctx context.Context) error {
 func (r *zegoReceiver) logPlan(leaderElection string) {
 	var apis []string
 	for _, p := range r.pollers {
-		apis = append(apis, fmt.Sprintf("%s (%d metrics)", p.spec.action, len(p.metrics)))
+		what := fmt.Sprintf("%d metrics", len(p.metrics))
+		if p.targets[0] != "" {
+			what += ", platforms " + strings.Join(p.targets, " and ")
+		}
+		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %d calls a day", p.spec.action, what, p.interval, int64(len(p.targets))*int64(day/p.interval)))
 	}
 	storageName := "none: a restart fetches initial_lookback again and forgets the calls already made"
 	if r.cfg.StorageID != nil {
 		storageName = r.cfg.StorageID.String()
 	}
-	fields := []zap.Field{
+	r.logger.Info("Polling ZEGO's real-time monitoring",
 		zap.String("endpoint", r.cfg.Endpoint),
 		zap.Uint32("app_id", r.cfg.AppID),
-		zap.String("apis", strings.Join(apis, ", ")),
-		zap.String("collection_interval", fmt.Sprintf("%s: %d calls a day per interface, against a quota of %d a minute and %d a day",
-			r.cfg.CollectionInterval, int64(day/r.cfg.CollectionInterval), r.cfg.Quota.PerMinute, r.cfg.Quota.PerDay)),
+		zap.String("apis", strings.Join(apis, "; ")),
+		zap.String("quota", fmt.Sprintf("%d calls a minute and %d a day per interface, never exceeded", r.cfg.Quota.PerMinute, r.cfg.Quota.PerDay)),
 		zap.String("data_delay", r.cfg.DataDelay.String()),
 		zap.String("storage", storageName),
 		zap.String("leader_election", leaderElection),
-	}
-	r.logger.Info("Polling ZEGO's real-time monitoring", fields...)
+	)
 }

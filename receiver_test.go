@@ -84,13 +84,13 @@ func TestStartSaysThePlanFirst(t *testing.T) {
 		assert.Empty(t, sim.Calls(), "the plan is said before the first call")
 		assert.Equal(t, "Polling ZEGO's real-time monitoring", infos[0].Message)
 		assert.Equal(t, map[string]any{
-			"endpoint":            "https://analytics-api.zego.im",
-			"app_id":              testAppID,
-			"apis":                "GetRealtimeUsage (6 metrics)",
-			"collection_interval": "3m1s: 477 calls a day per interface, against a quota of 3 a minute and 480 a day",
-			"data_delay":          "3m0s",
-			"storage":             "none: a restart fetches initial_lookback again and forgets the calls already made",
-			"leader_election":     "off",
+			"endpoint":        "https://analytics-api.zego.im",
+			"app_id":          testAppID,
+			"apis":            "GetRealtimeUsage (6 metrics) every 3m1s: 477 calls a day",
+			"quota":           "3 calls a minute and 480 a day per interface, never exceeded",
+			"data_delay":      "3m0s",
+			"storage":         "none: a restart fetches initial_lookback again and forgets the calls already made",
+			"leader_election": "off",
 		}, infos[0].ContextMap())
 		assert.Equal(t, "Polling starts", infos[1].Message)
 		assert.Equal(t, []any{"GetRealtimeUsage from initial_lookback: 3m0s before now - data_delay"}, infos[1].ContextMap()["from"])

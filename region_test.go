@@ -1,21 +1,29 @@
 package zegoreceiver
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
+	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
 // Recorded GetRegionQualityDetail answers through the decoder and recordRegions, every region
@@ -59,7 +67,7 @@ func TestRecordRegionsGolden(t *testing.T) {
 			rb.SetZegoAppID("12345")
 			actual := mb.Emit(metadata.WithResource(rb.Emit()))
 			last := map[string]pcommon.Timestamp{} // golden files sort points: time order is checked here
-			forEachPoint(actual, func(metric string, dp pmetric.NumberDataPoint) {
+			forEachPoint(actual.ResourceMetrics().At(0), func(metric string, dp pmetric.NumberDataPoint) {
 				assert.GreaterOrEqual(t, dp.Timestamp(), last[metric], "%s in time order", metric)
 				last[metric] = dp.Timestamp()
 			})
@@ -85,4 +93,105 @@ func TestISOCode(t *testing.T) {
 		assert.Equal(t, want, isoCode(name), name)
 	}
 	assert.Len(t, isoCodes(), 249+3, "ISO 3166-1's 249 countries, each under one name, and ZEGO's three spellings")
+}
+
+// With every region metric enabled and platforms [all, web], each (minute, region, platform,
+// block, bucket) arrives exactly once with ZEGO's value and the region's ISO code, each platform
+// on its own cursor, within the interface's one quota; usage and quality poll as before.
+func TestRegionQualityExactlyOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(func(c *zegosim.Config) { c.Quirks = true })
+		cfg := testConfig()
+		enableQuality(t, cfg)
+		for _, m := range regionMetrics {
+			setEnabled(t, cfg, true, m.name)
+		}
+		cfg.InitialLookback, cfg.RegionQuality.Platforms = 10*time.Minute, []string{"all", "web"}
+		require.NoError(t, cfg.Validate())
+		sink := new(consumertest.MetricsSink)
+		x := start(t, cfg, sim.Transport(), sink, componenttest.NewNopHost())
+		plan := x.logs.FilterMessage("Polling ZEGO's real-time monitoring").All()[0].ContextMap()["apis"]
+		assert.Contains(t, plan, "; GetRegionQualityDetail (14 metrics, platforms all and web) every 6m1s: 478 calls a day")
+		time.Sleep(3 * time.Hour)
+		require.NoError(t, x.r.Shutdown(t.Context()))
+
+		key := func(metric, platform, region, bucket string, ms int64) string {
+			return fmt.Sprintf("%s %s %s %s %s %d", metric, platform, region, isoCode(region), bucket, ms)
+		}
+		got := map[string][]float64{}
+		for _, md := range sink.AllMetrics() {
+			for _, rm := range md.ResourceMetrics().All() {
+				forEachPoint(rm, func(metric string, dp pmetric.NumberDataPoint) {
+					if !strings.HasPrefix(metric, "zego.region.") {
+						return
+					}
+					attr := func(k string) string {
+						if v, ok := dp.Attributes().Get(k); ok {
+							return v.AsString()
+						}
+						return ""
+					}
+					k := key(metric, attr("zego.platform"), attr("zego.region"), attr("zego.bucket"), int64(dp.Timestamp())/1e6)
+					if attr("geo.country.iso_code") != isoCode(attr("zego.region")) {
+						t.Errorf("%s: geo.country.iso_code %q", k, attr("geo.country.iso_code"))
+					}
+					got[k] = append(got[k], dp.DoubleValue()+float64(dp.IntValue()))
+				})
+			}
+		}
+		want := map[string][]float64{}
+		calls, region := callsOf(sim, zegoapi.ActionRegion), x.r.pollers[2]
+		for i, platform := range cfg.RegionQuality.Platforms {
+			from := calls[slices.IndexFunc(calls, func(c zegosim.Call) bool { return c.Platform == platform })].StartMs
+			for _, ms := range sim.PointTimes(zegosim.ActionRegion, from, region.cursors[i].afterMs) {
+				for _, name := range sim.RegionNames() {
+					q := sim.Region(testAppID, platform, name, ms)
+					for b, block := range regionBlocks {
+						if d, ok := q.Blocks[block.zego]; ok {
+							want[key(regionMetrics[2*b+1].name, platform, name, "", ms)] = []float64{float64(d.Total)}
+							for j, bucket := range block.buckets {
+								want[key(regionMetrics[2*b].name, platform, name, bucket, ms)] = []float64{d.Rates[j]}
+							}
+						}
+					}
+					want[key("zego.region.login_success_rate", platform, name, "", ms)] = []float64{q.LoginSuccessRate}
+					want[key("zego.region.login_success_rate_5s", platform, name, "", ms)] = []float64{q.LoginSuccessRate5s}
+				}
+			}
+		}
+		assert.Greater(t, len(want), 2*170*8*30, "both platforms, about 170 minutes, 8 regions, 30-odd series each")
+		for k := range got {
+			if _, ok := want[k]; !ok {
+				want[k] = nil // reported below as unexpected
+			}
+		}
+		wrong := 0
+		for k, v := range want {
+			if !slices.Equal(v, got[k]) && wrong < 10 {
+				wrong++
+				t.Errorf("%s: got %v, want %v", k, got[k], v)
+			}
+		}
+
+		assert.LessOrEqual(t, maxInWindow(calls, time.Minute), 3, "the platforms share the interface's quota")
+		for _, c := range calls {
+			assert.Equal(t, zegosim.CodeSuccess, c.Code)
+		}
+		assert.Len(t, callsOf(sim, zegoapi.ActionUsage), 60, "usage still polls every 3m1s")
+		for _, api := range []zegoapi.Action{zegoapi.ActionUsage, zegoapi.ActionQuality} {
+			assertExactlyOnce(t, sim, cfg, api, callsOf(sim, api)[0].StartMs, x.cursor(api), func(metric string) []point {
+				var pts []point
+				for _, md := range sink.AllMetrics() {
+					for _, rm := range md.ResourceMetrics().All() {
+						forEachPoint(rm, func(m string, dp pmetric.NumberDataPoint) {
+							if m == metric {
+								pts = append(pts, point{int64(dp.Timestamp()) / 1e6, dp.DoubleValue() + float64(dp.IntValue())})
+							}
+						})
+					}
+				}
+				return pts
+			})
+		}
+	})
 }

@@ -16,8 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
@@ -356,5 +358,37 @@ func (h *haRig) check(t *testing.T) {
 				return h.pipeline.gotFor(cfg.AppID, metric)
 			})
 		}
+	}
+}
+
+// BenchmarkFailover measures a replica's failover, from the start callback to its first call,
+// with initial_delay 0 and a checkpoint to read from an in-memory storage: what remains is the
+// receiver's own work (make bench-failover; README, "Running highly available").
+func BenchmarkFailover(b *testing.B) {
+	sim := newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = -1, -1 })
+	store, called := newSharedStorage(), make(chan struct{}, 1)
+	cfg := testConfig()
+	cfg.InitialDelay, cfg.StorageID, cfg.LeaderElector = 0, &storageID, &electorID
+	cfg.Quota = QuotaConfig{PerMinute: 1 << 30, PerDay: 1 << 30}
+	rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+		select {
+		case called <- struct{}{}:
+		default:
+		}
+		return sim.Transport().RoundTrip(r)
+	})
+	e := &elector{}
+	host := hostWith(map[component.ID]component.Component{storageID: store, electorID: e})
+	start(b, cfg, rt, &recorder{}, host)
+	checkpoints := newCheckpoints(store.store, component.NewID(metadata.Type), cfg.AppID, zegoapi.ActionUsage, cfg.Timeout, zap.NewNop())
+	for b.Loop() {
+		b.StopTimer()
+		checkpoints.save(b.Context(), checkpoint{CursorMs: time.Now().Add(-10 * time.Minute).UnixMilli()})
+		b.StartTimer()
+		e.startedLeading(b.Context())
+		<-called
+		b.StopTimer()
+		e.stoppedLeading()
+		b.StartTimer()
 	}
 }

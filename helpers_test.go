@@ -76,7 +76,7 @@ type run struct {
 
 // start starts a receiver for cfg that calls ZEGO through rt (a simulator's in-process
 // transport, inside synctest bubbles) and delivers to next; it is shut down at cleanup.
-func start(t *testing.T, cfg *Config, rt http.RoundTripper, next consumer.Metrics, host component.Host) *run {
+func start(t testing.TB, cfg *Config, rt http.RoundTripper, next consumer.Metrics, host component.Host) *run {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	tel := componenttest.NewTelemetry()

@@ -6,11 +6,12 @@
 // examples, and the Datadog example against a stand-in for the intake. TestFootprint is
 // `make footprint`.
 //
-// The tests sit behind the e2e build tag and need the binary:
+// The tests sit behind the e2e build tag and need the binary (`make test-e2e` does both):
 //
 //	make build
 //	go test -tags e2e -count=1 ./e2e/...
 //
-// OTELCOL_ZEGO_BIN overrides the binary's path (default ../bin/otelcol-zego);
-// ZEGO_E2E_SKIP_PROMETHEUS=1 skips the Prometheus test.
+// OTELCOL_ZEGO_BIN overrides the binary's path (default ../bin/otelcol-zego). The Prometheus test
+// needs prometheus and the image test buildah (internal/tooltest): each is skipped, with a line
+// that says how to get its program, where that is missing, except under CI (CI=true).
 package e2e

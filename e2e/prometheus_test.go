@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zego-otel/zegoreceiver/internal/tooltest"
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
@@ -30,13 +30,7 @@ const (
 // range query: see checkPromRun for what must hold.
 func TestPrometheusRemoteWrite(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("ZEGO_E2E_SKIP_PROMETHEUS") == "1" {
-		t.Skip("ZEGO_E2E_SKIP_PROMETHEUS=1")
-	}
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatalf("no prometheus binary (bash scripts/ensure-prometheus.sh installs one; ZEGO_E2E_SKIP_PROMETHEUS=1 skips this test): %v", err)
-	}
+	bin := tooltest.Path(t, "prometheus", "Debian/Ubuntu: sudo apt-get install prometheus, or sudo bash scripts/ensure-prometheus.sh")
 	prom := startPrometheus(t, bin)
 	sim, simURL := startSim(t, nil)
 	cfg := defaults(simURL, "prometheus_remote_write", prom+"/api/v1/write")

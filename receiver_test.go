@@ -137,18 +137,31 @@ func TestStartFailsLoudly(t *testing.T) {
 		exts    map[component.ID]component.Component
 		wantErr string
 	}{
-		{"storage not configured", func(c *Config) { c.StorageID = &storageID }, nil,
-			`storage: extension "shared_storage" is not configured; add it under extensions: and service::extensions`},
-		{"not a storage", func(c *Config) { c.StorageID = &electorID }, map[component.ID]component.Component{electorID: &fakeElector{}},
-			`storage: extension "k8s_leader_elector" is not a storage extension`},
+		{
+			"storage not configured", func(c *Config) { c.StorageID = &storageID }, nil,
+			`storage: extension "shared_storage" is not configured; add it under extensions: and service::extensions`,
+		},
+		{
+			"not a storage", func(c *Config) { c.StorageID = &electorID },
+			map[component.ID]component.Component{electorID: &fakeElector{}},
+			`storage: extension "k8s_leader_elector" is not a storage extension`,
+		},
 		// The usual cause of a held storage file is a second poller for the same App ID: polling
 		// without the checkpoint would double calls and deliveries.
-		{"storage cannot open", func(c *Config) { c.StorageID = &storageID }, map[component.ID]component.Component{storageID: broken},
-			`storage: opening a client on "shared_storage": timeout`},
-		{"elector not configured", func(c *Config) { c.LeaderElector = &electorID }, nil,
-			`k8s_leader_elector: extension "k8s_leader_elector" is not configured; add it under extensions: and service::extensions`},
-		{"not an elector", func(c *Config) { c.LeaderElector = &storageID }, map[component.ID]component.Component{storageID: newSharedStorage()},
-			`k8s_leader_elector: extension "shared_storage" is not a leader elector (it has no SetCallBackFuncs)`},
+		{
+			"storage cannot open", func(c *Config) { c.StorageID = &storageID },
+			map[component.ID]component.Component{storageID: broken},
+			`storage: opening a client on "shared_storage": timeout`,
+		},
+		{
+			"elector not configured", func(c *Config) { c.LeaderElector = &electorID }, nil,
+			`k8s_leader_elector: extension "k8s_leader_elector" is not configured; add it under extensions: and service::extensions`,
+		},
+		{
+			"not an elector", func(c *Config) { c.LeaderElector = &storageID },
+			map[component.ID]component.Component{storageID: newSharedStorage()},
+			`k8s_leader_elector: extension "shared_storage" is not a leader elector (it has no SetCallBackFuncs)`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,10 +431,16 @@ func TestSecretNeverLeaks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := newSim(nil)
 		for _, f := range []zegosim.Fault{
-			{Kind: zegosim.FaultCode, Code: 100000005}, {Kind: zegosim.FaultCode, Code: 100000004},
-			{Kind: zegosim.FaultCode, Code: 30002}, {Kind: zegosim.FaultCode, Code: 500},
-			{Kind: zegosim.FaultCode, Code: 100000010}, {Kind: zegosim.FaultHTML}, {Kind: zegosim.FaultMalformed},
-			{Kind: zegosim.FaultTruncated}, {Kind: zegosim.FaultReset}, {Kind: zegosim.FaultSlow, Duration: time.Hour},
+			{Kind: zegosim.FaultCode, Code: 100000005},
+			{Kind: zegosim.FaultCode, Code: 100000004},
+			{Kind: zegosim.FaultCode, Code: 30002},
+			{Kind: zegosim.FaultCode, Code: 500},
+			{Kind: zegosim.FaultCode, Code: 100000010},
+			{Kind: zegosim.FaultHTML},
+			{Kind: zegosim.FaultMalformed},
+			{Kind: zegosim.FaultTruncated},
+			{Kind: zegosim.FaultReset},
+			{Kind: zegosim.FaultSlow, Duration: time.Hour},
 		} {
 			f.Count = 1
 			sim.InjectFault(f)

@@ -78,8 +78,10 @@ func startPrometheus(t *testing.T, bin string) string {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := start(t, "prometheus", bin, []string{"--config.file=" + conf, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + addr, "--web.enable-remote-write-receiver"})
+	p := start(t, "prometheus", bin, []string{
+		"--config.file=" + conf, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--web.enable-remote-write-receiver",
+	})
 	mustWait(t, p, time.Minute, "Prometheus to be ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/-/ready")
 		if err != nil {

@@ -149,8 +149,10 @@ func serve(o options) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Handler: zegosim.New(o.cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger,
-		BaseContext: func(net.Listener) context.Context { return ctx }} // a stop ends slow faults too
+	srv := &http.Server{
+		Handler: zegosim.New(o.cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger,
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	} // a stop ends slow faults too
 	shutdown := make(chan error, 1)
 	go func() {
 		<-ctx.Done()

@@ -26,9 +26,11 @@ var nonceSeq atomic.Uint64
 
 // query is a call of AppID 12345 for the last 5 minutes, signed now with a fresh nonce.
 func query(action string, metrics ...string) url.Values {
-	return resign(url.Values{"Action": {action}, "AppId": {"12345"}, "SignatureNonce": {fmt.Sprintf("%016x", nonceSeq.Add(1))},
+	return resign(url.Values{
+		"Action": {action}, "AppId": {"12345"}, "SignatureNonce": {fmt.Sprintf("%016x", nonceSeq.Add(1))},
 		"Timestamp": {unix(0)}, "SignatureVersion": {"2.0"}, "Metrics[]": metrics,
-		"StartTs": {fmt.Sprint(time.Now().Add(-5 * time.Minute).UnixMilli())}, "EndTs": {"0"}}, secret)
+		"StartTs": {fmt.Sprint(time.Now().Add(-5 * time.Minute).UnixMilli())}, "EndTs": {"0"},
+	}, secret)
 }
 
 func resign(q url.Values, secret string) url.Values {

@@ -470,15 +470,15 @@ func TestImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
 			t.Errorf("the image's otelcol-zego is dynamically linked (%v program header)", p.Type)
 		}
 	}
 
-	if info, err := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); err != nil || info.Size() == 0 {
-		t.Errorf("the image has no CA bundle: %v", err)
+	if info, statErr := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); statErr != nil || info.Size() == 0 {
+		t.Errorf("the image has no CA bundle: %v", statErr)
 	}
 	var config yamlMap
 	raw, err := os.ReadFile(filepath.Join(root, "etc/otelcol-zego/config.yaml"))

@@ -87,7 +87,7 @@ func startPrometheus(t *testing.T, bin string) string {
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
 	return "http://" + addr
@@ -99,7 +99,7 @@ func get(t *testing.T, u string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s %v\n%s", u, resp.Status, err, body)

@@ -108,7 +108,7 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 		}
 		return nil, fail(&APIError{Kind: KindTransient, detail: "request " + failure(err), Err: err})
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // once the body is read, its error tells nothing
 
 	e := &APIError{HTTPStatus: resp.StatusCode}
 	e.serverTime, _ = http.ParseTime(resp.Header.Get("Date"))
@@ -150,7 +150,7 @@ func failure(err error) string {
 	return "failed"
 }
 
-// snippet is the start of a body, enough to recognise an HTML error page in a log line.
+// snippet is the start of a body, enough to recognize an HTML error page in a log line.
 func snippet(body string) string {
 	if body == "" {
 		return "(empty)"

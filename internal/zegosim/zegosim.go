@@ -3,7 +3,7 @@
 //
 // It verifies signatures with its own code (never the receiver's), meters every call
 // on arrival, serves deterministic data (see Value) and injects faults (see Fault).
-// Where ZEGO's pages are silent it picks one behaviour and keeps to it:
+// Where ZEGO's pages are silent it picks one behavior and keeps to it:
 //
 //   - Checks run in this order: metering, fault, quota verdict (30002), common
 //     parameters (AppId, Timestamp, Action, SignatureNonce, Signature,
@@ -280,8 +280,8 @@ func (s *Server) record(c Call) {
 // is over limit L of window W when the L-th call before it is still inside (t-W, t],
 // so only the newest max(PerMinute, PerDay)+1 calls are kept.
 func (s *Server) meterLocked(k meterKey, nowMs int64) bool {
-	times := append(s.meters[k], nowMs)
-	times = times[max(0, len(times)-max(s.cfg.PerMinute, s.cfg.PerDay)-1):]
+	s.meters[k] = append(s.meters[k], nowMs)
+	times := s.meters[k][max(0, len(s.meters[k])-max(s.cfg.PerMinute, s.cfg.PerDay)-1):]
 	s.meters[k] = times
 	sweep(s.meters, &s.swept[0], func(t []int64) bool { return len(t) == 0 || t[len(t)-1] <= nowMs-dayMs })
 	over := func(limit int, window int64) bool {
@@ -291,7 +291,7 @@ func (s *Server) meterLocked(k meterKey, nowMs int64) bool {
 }
 
 // sweep deletes m's stale entries once m has doubled since the last sweep: memory
-// stays within twice the live entries, at an amortised O(1) cost per call.
+// stays within twice the live entries, at an amortized O(1) cost per call.
 func sweep[K comparable, V any](m map[K]V, after *int, stale func(V) bool) {
 	if len(m) >= max(2**after, 1024) {
 		maps.DeleteFunc(m, func(_ K, v V) bool { return stale(v) })

@@ -92,7 +92,7 @@ func send(ctx context.Context, c *http.Client, method, url, body string) (*http.
 	if err != nil {
 		return nil, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	return resp, b, err
 }

@@ -44,7 +44,7 @@ func TestPrometheusRemoteWrite(t *testing.T) {
 	// answered; giving up is left to the check, which says what differs.
 	var run promRun
 	waitFor(t, col, 30*time.Second, func() bool {
-		run = promRun{appID: fmt.Sprint(testAppID), expected: map[string]map[int64]float64{}, stored: map[string][]promSeries{}}
+		run = promRun{appID: strconv.FormatUint(uint64(testAppID), 10), expected: map[string]map[int64]float64{}, stored: map[string][]promSeries{}}
 		want := expected(sim)
 		for k, v := range want {
 			name := strings.ReplaceAll(k.metric, ".", "_")

@@ -145,7 +145,8 @@ func serve(o options) error {
 		if err = os.Rename(o.addrFile+".tmp", o.addrFile); err != nil {
 			return err
 		}
-		defer func() { _ = os.Remove(o.addrFile) }() // a stale address would mislead the next reader
+		// A stale address would mislead the next reader.
+		defer func() { _ = os.Remove(o.addrFile) }() //nolint:gosec // G703: the path is the operator's own -addr-file
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

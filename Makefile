@@ -2,8 +2,10 @@
 # `make run` shows it working; `make test` is what CI runs (.ci/run); `make help` lists the targets:
 # each has one `## target: what it does` line, which is what `make help` prints.
 
-BUILDER_VERSION := v0.165.0
-BUILDER         := .tools/builder
+BUILDER_VERSION       := v0.165.0
+BUILDER               := .tools/builder
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT         := .tools/golangci-lint
 
 .PHONY: help build sim run test test-unit test-e2e generate check-generated lint fuzz prometheus bench footprint image clean
 
@@ -53,9 +55,12 @@ generate:
 check-generated:
 	bash scripts/check-generated.sh
 
-## lint: gofmt and go vet
-lint:
+## lint: golangci-lint with .golangci.yml (contrib's lint set, gofumpt included) and go vet
+lint: $(GOLANGCI_LINT)
 	bash scripts/lint.sh
+
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/.tools go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 ## prometheus: install Debian's prometheus (and promtool) for the tests if missing (needs root)
 prometheus:

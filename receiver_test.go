@@ -430,21 +430,13 @@ func (h *statusHost) Report(ev *componentstatus.Event)                    { h.ev
 func TestSecretNeverLeaks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := newSim(nil)
-		for _, f := range []zegosim.Fault{
-			{Kind: zegosim.FaultCode, Code: 100000005},
-			{Kind: zegosim.FaultCode, Code: 100000004},
-			{Kind: zegosim.FaultCode, Code: 30002},
-			{Kind: zegosim.FaultCode, Code: 500},
-			{Kind: zegosim.FaultCode, Code: 100000010},
-			{Kind: zegosim.FaultHTML},
-			{Kind: zegosim.FaultMalformed},
-			{Kind: zegosim.FaultTruncated},
-			{Kind: zegosim.FaultReset},
-			{Kind: zegosim.FaultSlow, Duration: time.Hour},
-		} {
-			f.Count = 1
-			sim.InjectFault(f)
+		for _, code := range []int{100000005, 100000004, 30002, 500, 100000010} {
+			sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultCode, Code: code, Count: 1})
 		}
+		for _, kind := range []string{zegosim.FaultHTML, zegosim.FaultMalformed, zegosim.FaultTruncated, zegosim.FaultReset} {
+			sim.InjectFault(zegosim.Fault{Kind: kind, Count: 1})
+		}
+		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: time.Hour, Count: 1})
 		store := newSharedStorage()
 		cfg := testConfig()
 		cfg.StorageID = &storageID

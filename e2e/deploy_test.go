@@ -22,7 +22,7 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/tooltest"
 )
 
-// The tests of deploy/: the Kubernetes manifests (TestManifests*, TestDeploy*) and the image
+// The tests of deploy/: the Kubernetes manifests (TestDeploy*) and the image
 // that `make image` builds (TestImage). Kubernetes itself is not needed: what can be checked
 // without a cluster is checked against the manifests' text and with `otelcol-zego validate`.
 

@@ -1,6 +1,5 @@
-// Package zegoapi calls ZEGO's real-time analytics interfaces GetRealtimeUsage and
-// GetRealtimeQuality: it signs each request, decodes answers, and classifies failures by what
-// they call for.
+// Package zegoapi calls ZEGO's real-time monitoring interfaces (docs/zego-api.md): it signs
+// each request, decodes answers, and classifies failures by what they call for.
 package zegoapi
 
 import (

@@ -40,7 +40,7 @@ type codeInfo struct {
 	meaning string
 }
 
-// codes covers the return codes in ../shared/zego-api/README.md. Codes that only a bug of
+// codes covers the return codes in docs/zego-api.md. Codes that only a bug of
 // ours can cause are permanent: repeating the same request cannot fix them. An unknown code
 // is transient, the safe default when we cannot tell.
 var codes = map[int64]codeInfo{

@@ -1,5 +1,6 @@
 // Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage and
-// GetRealtimeQuality, so the receiver and its tests can run without ZEGO credentials.
+// GetRealtimeQuality (docs/zego-api.md), so the receiver and its tests can run without
+// ZEGO credentials.
 //
 // It verifies signatures with its own code (never the receiver's), meters every call
 // on arrival, serves deterministic data (see Value) and injects faults (see Fault).

@@ -66,7 +66,7 @@ $(GOLANGCI_LINT):
 prometheus:
 	bash scripts/ensure-prometheus.sh
 
-## bench: decode+convert against json.Valid (goal: within 10x), summarised by benchstat (figures: BENCHMARKS.md)
+## bench: decode+convert against json.Valid (goal: within 10x), summarized by benchstat (figures: BENCHMARKS.md)
 bench:
 	bash scripts/bench.sh
 

@@ -313,7 +313,7 @@ func TestConsumeContract(t *testing.T) {
 	receivertest.CheckConsumeContract(receivertest.CheckConsumeContractParams{
 		T: t, Factory: factory, Signal: pipeline.SignalMetrics, Config: cfg, GenerateCount: 200,
 		Generator: &generator{
-			start: func() { mu.Lock(); published = nil; mu.Unlock() },
+			reset: func() { mu.Lock(); published = nil; mu.Unlock() },
 			generate: func() []receivertest.UniqueIDAttrVal {
 				mu.Lock()
 				defer mu.Unlock()
@@ -325,13 +325,15 @@ func TestConsumeContract(t *testing.T) {
 	})
 }
 
+// generator forgets what it published when a scenario ends, not only when the next one begins:
+// the checker starts the next receiver first, and its first poll must not find the last points.
 type generator struct {
-	start    func()
+	reset    func()
 	generate func() []receivertest.UniqueIDAttrVal
 }
 
-func (g *generator) Start()                                   { g.start() }
-func (g *generator) Stop()                                    {}
+func (g *generator) Start()                                   { g.reset() }
+func (g *generator) Stop()                                    { g.reset() }
 func (g *generator) Generate() []receivertest.UniqueIDAttrVal { return g.generate() }
 
 func testID(metric string, ms int64) receivertest.UniqueIDAttrVal {

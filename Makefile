@@ -1,13 +1,16 @@
 # otelcol-zego: the zego receiver, its collector distribution and the ZEGO simulator.
-# `make run` shows it working; `make test` is what CI runs (.ci/run).
+# `make run` shows it working; `make test` is what CI runs (.ci/run); `make help` lists the targets:
+# each has one `## target: what it does` line, which is what `make help` prints.
 
-BUILDER_VERSION := v0.165.0
-BUILDER         := .tools/builder
+BUILDER_VERSION       := v0.165.0
+BUILDER               := .tools/builder
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT         := .tools/golangci-lint
 
-.PHONY: build sim run test generate check-generated lint fuzz prometheus bench footprint image clean
+.PHONY: help build sim run test test-unit test-e2e generate check-generated lint fuzz prometheus bench footprint image clean
 
-## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml), statically
-## linked (CGO_ENABLED=0) so that the same binary runs on any Linux and in the scratch image
+## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml), statically linked
+# (CGO_ENABLED=0) so that the same binary runs on any Linux and in the scratch image.
 build: $(BUILDER)
 	mkdir -p _build bin
 	$(BUILDER) --config builder-config.yaml --skip-compilation
@@ -17,7 +20,7 @@ $(BUILDER):
 	GOBIN=$(CURDIR)/.tools go install go.opentelemetry.io/collector/cmd/builder@$(BUILDER_VERSION)
 
 ## image: the container image otelcol-zego:<version> from deploy/image/Dockerfile, with buildah
-## (installed with apt-get when missing; needs root); IMAGE=name:tag overrides the name
+# (installed with apt-get when missing; needs root); IMAGE=name:tag overrides the name.
 image:
 	bash scripts/image.sh
 
@@ -29,12 +32,22 @@ sim:
 run:
 	bash scripts/run.sh
 
-## test: lint, generated code, unit tests and the end-to-end tests
+## test: lint, generated files, unit and end-to-end tests; lists what was skipped (what CI runs)
+# A test whose outside program (prometheus, promtool, buildah) is missing is skipped, saying how to
+# get it; under CI=true nothing may be skipped and scripts/ensure-*.sh install them first (as root).
 test:
 	bash scripts/test.sh
 
-## generate: regenerate internal/metadata, documentation.md and the generated tests from metadata.yaml,
-## and config.schema.yaml from the Config struct
+## test-unit: the unit tests, with the race detector
+test-unit:
+	bash scripts/test.sh unit
+
+## test-e2e: the end-to-end tests (e2e/) against a freshly built bin/otelcol-zego
+test-e2e:
+	bash scripts/test.sh e2e
+
+## generate: regenerate internal/metadata, documentation.md, the generated tests and config.schema.yaml
+# (from metadata.yaml, and the schema from the Config struct).
 generate:
 	bash scripts/mdatagen.sh
 
@@ -42,15 +55,18 @@ generate:
 check-generated:
 	bash scripts/check-generated.sh
 
-## lint: gofmt and go vet
-lint:
+## lint: golangci-lint with .golangci.yml (contrib's lint set, gofumpt included) and go vet
+lint: $(GOLANGCI_LINT)
 	bash scripts/lint.sh
 
-## prometheus: install Debian's prometheus for the end-to-end tests if it is missing (needs root)
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/.tools go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+## prometheus: install Debian's prometheus (and promtool) for the tests if missing (needs root)
 prometheus:
 	bash scripts/ensure-prometheus.sh
 
-## bench: decode+convert against json.Valid (goal: within 10x), summarised by benchstat (figures: BENCHMARKS.md)
+## bench: decode+convert against json.Valid (goal: within 10x), summarized by benchstat (figures: BENCHMARKS.md)
 bench:
 	bash scripts/bench.sh
 
@@ -62,5 +78,12 @@ footprint: build
 fuzz:
 	bash scripts/fuzz.sh
 
+## clean: remove what the targets build (bin, _build) and the installed tools (.tools)
 clean:
 	rm -rf bin _build .tools
+
+## help: this list
+help:
+	@awk '/^\.PHONY:/ { for (i = 2; i <= NF; i++) phony[$$i] = 1 } \
+	  /^## [a-z0-9-]+: / { name = substr($$2, 1, length($$2) - 1); sub(/^## [a-z0-9-]+: /, ""); printf "  make %-16s %s\n", name, $$0; delete phony[name] } \
+	  END { for (t in phony) { print "help: target " t " has no ## line" > "/dev/stderr"; bad = 1 } exit bad }' $(firstword $(MAKEFILE_LIST))

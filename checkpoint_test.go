@@ -33,8 +33,10 @@ func TestCheckpointLoad(t *testing.T) {
 		warn   string
 	}{
 		{name: "nothing stored"},
-		{name: "a checkpoint", stored: `{"version":1,"app_id":12345,"cursor_ms":1700000000000,"calls_ms":[1,2]}`,
-			want: checkpoint{Version: 1, AppID: 12345, CursorMs: 1700000000000, CallsMs: []int64{1, 2}}, found: true},
+		{
+			name: "a checkpoint", stored: `{"version":1,"app_id":12345,"cursor_ms":1700000000000,"calls_ms":[1,2]}`,
+			want: checkpoint{Version: 1, AppID: 12345, CursorMs: 1700000000000, CallsMs: []int64{1, 2}}, found: true,
+		},
 		{name: "not JSON", stored: `{"version":`, warn: "unexpected end of JSON input"},
 		{name: "another version", stored: `{"version":2,"app_id":12345}`, warn: "version 2, this receiver reads 1"},
 		{name: "another app", stored: `{"version":1,"app_id":999}`, warn: "it is for app_id 999, not 12345"},

@@ -41,7 +41,7 @@ func FuzzLoadConfig(f *testing.F) {
 			return
 		}
 		cfg := createDefaultConfig().(*Config)
-		if err := conf.Unmarshal(cfg); err != nil {
+		if err = conf.Unmarshal(cfg); err != nil {
 			return
 		}
 		// Whatever secret the input had, validation must never quote it.
@@ -49,7 +49,7 @@ func FuzzLoadConfig(f *testing.F) {
 		if cfg.ServerSecret != "" {
 			cfg.ServerSecret = secret
 		}
-		if err := confmap.Validate(cfg); err != nil {
+		if err = confmap.Validate(cfg); err != nil {
 			if strings.Contains(err.Error(), secret) {
 				t.Fatalf("validation error quotes the server secret: %v", err)
 			}

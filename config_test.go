@@ -1,7 +1,6 @@
 package zegoreceiver
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -222,7 +221,7 @@ func TestValidateReportsEveryProblemOnce(t *testing.T) {
 	err := confmap.Validate(loadTestConfig(t, "everything_wrong"))
 	require.Error(t, err)
 	var joined interface{ Unwrap() []error }
-	require.True(t, errors.As(err, &joined))
+	require.ErrorAs(t, err, &joined)
 	msg := err.Error()
 	assert.Equal(t, 1, strings.Count(msg, "app_id is required"))
 	assert.Equal(t, 1, strings.Count(msg, "allows 480 GetRealtimeUsage calls in any 24h0m30s"))

@@ -13,12 +13,15 @@ import (
 func TestCursor(t *testing.T) {
 	noon := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	ms := func(hhmm string) int64 {
-		at, err := time.Parse("15:04:05", hhmm)
+		at, err := time.Parse("15:04", hhmm)
 		if err != nil {
 			panic(err)
 		}
-		return time.Date(2026, 12, 1, at.Hour(), at.Minute(), at.Second(), 0, time.UTC).UnixMilli()
+		return time.Date(2026, 12, 1, at.Hour(), at.Minute(), 0, 0, time.UTC).UnixMilli()
 	}
+	win := func(from, to string) window { return window{ms(from), ms(to)} }
+	acked := func(at string) cursor { return cursor{afterMs: ms(at), acknowledged: true} }
+	unacked := func(at string) cursor { return cursor{afterMs: ms(at)} }
 	tests := []struct {
 		name      string
 		retention time.Duration // 0: two hours
@@ -29,26 +32,21 @@ func TestCursor(t *testing.T) {
 		after     cursor
 		saved     int64
 	}{
-		{name: "first window from initial_lookback", want: window{ms("11:54:00"), ms("11:57:00")},
-			after: cursor{afterMs: ms("11:54:00")}},
-		{name: "taken: moves to the window's end", advance: true, want: window{ms("11:54:00"), ms("11:57:00")},
-			after: cursor{afterMs: ms("11:57:00"), acknowledged: true}, saved: ms("11:57:00")},
-		{name: "asked again: stays", start: cursor{afterMs: ms("11:50:00"), acknowledged: true}, want: window{ms("11:50:00"), ms("11:57:00")},
-			after: cursor{afterMs: ms("11:50:00"), acknowledged: true}, saved: ms("11:50:00")},
-		{name: "restored from a checkpoint", start: restored(ms("11:40:00")), advance: true, want: window{ms("11:40:00"), ms("11:57:00")},
-			after: cursor{afterMs: ms("11:57:00"), acknowledged: true}, saved: ms("11:57:00")},
-		{name: "a checkpoint without a cursor starts from initial_lookback", start: restored(0), want: window{ms("11:54:00"), ms("11:57:00")},
-			after: cursor{afterMs: ms("11:54:00")}},
-		{name: "older than the retention: clamped, the loss counted", start: cursor{afterMs: ms("09:30:00"), acknowledged: true},
-			want: window{ms("10:01:00"), ms("11:57:00")}, wantLost: 31 * time.Minute,
-			after: cursor{afterMs: ms("10:01:00"), acknowledged: true}, saved: ms("10:01:00")},
-		{name: "a lookback beyond the retention is clamped, nothing was lost", start: cursor{afterMs: ms("09:57:00")},
-			want: window{ms("10:01:00"), ms("11:57:00")}, after: cursor{afterMs: ms("10:01:00")}},
-		{name: "GetRegionQualityDetail keeps one hour", retention: time.Hour, start: cursor{afterMs: ms("10:30:00"), acknowledged: true},
-			want: window{ms("11:01:00"), ms("11:57:00")}, wantLost: 31 * time.Minute,
-			after: cursor{afterMs: ms("11:01:00"), acknowledged: true}, saved: ms("11:01:00")},
-		{name: "nothing new yet", start: cursor{afterMs: ms("11:57:00"), acknowledged: true}, want: window{ms("11:57:00"), ms("11:57:00")},
-			after: cursor{afterMs: ms("11:57:00"), acknowledged: true}, saved: ms("11:57:00")},
+		{name: "first window from initial_lookback", want: win("11:54", "11:57"), after: unacked("11:54")},
+		{name: "taken: moves to the window's end", advance: true, want: win("11:54", "11:57"), after: acked("11:57"), saved: ms("11:57")},
+		{name: "asked again: stays", start: acked("11:50"), want: win("11:50", "11:57"), after: acked("11:50"), saved: ms("11:50")},
+		{name: "restored from a checkpoint", start: restored(ms("11:40")), advance: true, want: win("11:40", "11:57"), after: acked("11:57"), saved: ms("11:57")},
+		{name: "a checkpoint without a cursor starts from initial_lookback", start: restored(0), want: win("11:54", "11:57"), after: unacked("11:54")},
+		{
+			name: "older than the retention: clamped, the loss counted", start: acked("09:30"),
+			want: win("10:01", "11:57"), wantLost: 31 * time.Minute, after: acked("10:01"), saved: ms("10:01"),
+		},
+		{name: "a lookback beyond the retention is clamped, nothing was lost", start: unacked("09:57"), want: win("10:01", "11:57"), after: unacked("10:01")},
+		{
+			name: "GetRegionQualityDetail keeps one hour", retention: time.Hour, start: acked("10:30"),
+			want: win("11:01", "11:57"), wantLost: 31 * time.Minute, after: acked("11:01"), saved: ms("11:01"),
+		},
+		{name: "nothing new yet", start: acked("11:57"), want: win("11:57", "11:57"), after: acked("11:57"), saved: ms("11:57")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -257,14 +257,26 @@ func TestDashboardSelectors(t *testing.T) {
 		matchers []string
 	}{
 		{`zego_realtime_online_user`, []string{"zego_realtime_online_user"}, []string{""}},
-		{`sum(last_over_time(zego_realtime_online_user{zego_app_id=~"$app_id"}[15m]))`,
-			[]string{"zego_realtime_online_user"}, []string{`{zego_app_id=~"$app_id"}`}},
-		{`max by (zego_app_id) (max_over_time(zego_realtime_mix_concurrent {zego_app_id="$app_id"}[$__interval]))`,
-			[]string{"zego_realtime_mix_concurrent"}, []string{`{zego_app_id="$app_id"}`}},
-		{`zego_realtime_online_user{zego_app_id=~"$app_id"} / on (zego_app_id) zego_realtime_room_concurrent`,
-			[]string{"zego_realtime_online_user", "zego_realtime_room_concurrent"}, []string{`{zego_app_id=~"$app_id"}`, ""}},
-		{`sum by (api, outcome) (rate(otelcol_receiver_zego_api_calls{zego_app_id=~"$app_id"}[15m])) * 3600`,
-			[]string{"otelcol_receiver_zego_api_calls"}, []string{`{zego_app_id=~"$app_id"}`}},
+		{
+			`sum(last_over_time(zego_realtime_online_user{zego_app_id=~"$app_id"}[15m]))`,
+			[]string{"zego_realtime_online_user"},
+			[]string{`{zego_app_id=~"$app_id"}`},
+		},
+		{
+			`max by (zego_app_id) (max_over_time(zego_realtime_mix_concurrent {zego_app_id="$app_id"}[$__interval]))`,
+			[]string{"zego_realtime_mix_concurrent"},
+			[]string{`{zego_app_id="$app_id"}`},
+		},
+		{
+			`zego_realtime_online_user{zego_app_id=~"$app_id"} / on (zego_app_id) zego_realtime_room_concurrent`,
+			[]string{"zego_realtime_online_user", "zego_realtime_room_concurrent"},
+			[]string{`{zego_app_id=~"$app_id"}`, ""},
+		},
+		{
+			`sum by (api, outcome) (rate(otelcol_receiver_zego_api_calls{zego_app_id=~"$app_id"}[15m])) * 3600`,
+			[]string{"otelcol_receiver_zego_api_calls"},
+			[]string{`{zego_app_id=~"$app_id"}`},
+		},
 	} {
 		names, matchers := dashboardSelectors(tc.expr)
 		assert.Equal(t, tc.names, names, tc.expr)

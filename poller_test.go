@@ -326,7 +326,7 @@ func TestUnusablePointsAreCountedAndWarnedOnce(t *testing.T) {
 		rt := roundTrip(func(*http.Request) (*http.Response, error) {
 			ms := time.Now().Add(-4 * time.Minute).UnixMilli()
 			rec := httptest.NewRecorder()
-			_, _ = rec.WriteString(fmt.Sprintf(answer, ms, ms+1, ms+2))
+			_, _ = fmt.Fprintf(rec, answer, ms, ms+1, ms+2)
 			return rec.Result(), nil
 		})
 		pipeline := &recorder{}

@@ -46,7 +46,7 @@ type zegoReceiver struct {
 	// httpClient, when set (by tests), replaces the client built from the config.
 	httpClient *http.Client
 
-	mu       sync.Mutex // serialises Start, Shutdown and the leadership callbacks
+	mu       sync.Mutex // serializes Start, Shutdown and the leadership callbacks
 	host     component.Host
 	storage  storage.Client
 	shutdown bool

@@ -116,7 +116,7 @@ func TestBadConfigExits(t *testing.T) {
 	cfg.AppIDs = []uint32{0}   // app_id missing
 	cfg.Interval = time.Second // 60 calls a minute against ZEGO's 3
 	cfg.NoQuota = true
-	cfg.Metrics = map[string]bool{"zego.realtime.online_users": true} // misspelt
+	cfg.Metrics = map[string]bool{"zego.realtime.online_users": true} // misspelled
 	col := startCollector(t, "collector", nil, writeConfig(t, cfg))
 
 	mustWait(t, nil, time.Minute, "the collector to exit", col.exited)

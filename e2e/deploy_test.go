@@ -18,9 +18,11 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/zego-otel/zegoreceiver/internal/tooltest"
 )
 
-// The tests of deploy/: the Kubernetes manifests (TestManifests*, TestDeploy*) and the image
+// The tests of deploy/: the Kubernetes manifests (TestDeploy*) and the image
 // that `make image` builds (TestImage). Kubernetes itself is not needed: what can be checked
 // without a cluster is checked against the manifests' text and with `otelcol-zego validate`.
 
@@ -421,11 +423,9 @@ func TestDeployHighlyAvailable(t *testing.T) {
 // TestImage builds the image with `make image`'s script, takes the binary out of it and runs
 // that on the host (this sandbox, like many CI runners, cannot run a container): it must list the
 // zego receiver, be statically linked, and validate the image's default config; the image must
-// run as a non-root user. Skipped only when buildah is missing and cannot be installed.
+// run as a non-root user. Needs buildah (scripts/ensure-buildah.sh installs it on CI).
 func TestImage(t *testing.T) {
-	if out, err := exec.Command("bash", "../scripts/ensure-buildah.sh").CombinedOutput(); err != nil {
-		t.Skipf("buildah is not available and could not be installed: %v\n%s", err, out)
-	}
+	buildah := tooltest.Path(t, "buildah", "Debian/Ubuntu: sudo apt-get install buildah, or sudo bash scripts/ensure-buildah.sh")
 	const image = "localhost/otelcol-zego-e2e:test"
 	run := func(name string, args ...string) string {
 		t.Helper()
@@ -446,15 +446,15 @@ func TestImage(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("scripts/image.sh: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("buildah", "rmi", "-f", image).Run() })
+	t.Cleanup(func() { _ = exec.Command(buildah, "rmi", "-f", image).Run() })
 
-	if user := run("buildah", "inspect", "--type", "image", "--format", "{{.OCIv1.Config.User}}", image); !nonRoot(user) {
+	if user := run(buildah, "inspect", "--type", "image", "--format", "{{.OCIv1.Config.User}}", image); !nonRoot(user) {
 		t.Errorf("the image's user is %q, want a numeric non-root uid", user)
 	}
-	ctr := run("buildah", "from", "--pull-never", image)
-	t.Cleanup(func() { _ = exec.Command("buildah", "rm", ctr).Run() })
-	root := run("buildah", "mount", ctr)
-	t.Cleanup(func() { _ = exec.Command("buildah", "umount", ctr).Run() })
+	ctr := run(buildah, "from", "--pull-never", image)
+	t.Cleanup(func() { _ = exec.Command(buildah, "rm", ctr).Run() })
+	root := run(buildah, "mount", ctr)
+	t.Cleanup(func() { _ = exec.Command(buildah, "umount", ctr).Run() })
 
 	bin := filepath.Join(root, "otelcol-zego")
 	out := run(bin, "components")
@@ -470,15 +470,15 @@ func TestImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
 			t.Errorf("the image's otelcol-zego is dynamically linked (%v program header)", p.Type)
 		}
 	}
 
-	if info, err := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); err != nil || info.Size() == 0 {
-		t.Errorf("the image has no CA bundle: %v", err)
+	if info, statErr := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); statErr != nil || info.Size() == 0 {
+		t.Errorf("the image has no CA bundle: %v", statErr)
 	}
 	var config yamlMap
 	raw, err := os.ReadFile(filepath.Join(root, "etc/otelcol-zego/config.yaml"))

@@ -5,11 +5,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +114,7 @@ func TestDatadogExample(t *testing.T) {
 	} {
 		configs = append(configs, "yaml:"+kv)
 	}
-	env := []string{"ZEGO_APP_ID=" + fmt.Sprint(testAppID), "ZEGO_SERVER_SECRET=" + testSecret, "DD_API_KEY=" + apiKey, "ZEGO_STATE_DIR=" + t.TempDir()}
+	env := []string{"ZEGO_APP_ID=" + strconv.FormatUint(uint64(testAppID), 10), "ZEGO_SERVER_SECRET=" + testSecret, "DD_API_KEY=" + apiKey, "ZEGO_STATE_DIR=" + t.TempDir()}
 	col := startCollector(t, "collector", env, configs...)
 
 	mustWait(t, col, time.Minute, "3 answered polls", func() bool { return len(successes(sim, zegosim.ActionUsage)) >= 3 })

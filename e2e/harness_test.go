@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -432,7 +433,7 @@ func checkDelivery(t *testing.T, want map[key]float64, got []point) {
 			problems = append(problems, fmt.Sprintf("%s at %d ns: not ZEGO's millisecond", p.metric, p.tsNs))
 		case p.value != v:
 			problems = append(problems, fmt.Sprintf("%s at %d: value %v, the simulator served %v", p.metric, p.tsMs, p.value, v))
-		case p.appID != fmt.Sprint(testAppID):
+		case p.appID != strconv.FormatUint(uint64(testAppID), 10):
 			problems = append(problems, fmt.Sprintf("%s at %d: zego.app_id %q", p.metric, p.tsMs, p.appID))
 		}
 	}
@@ -458,7 +459,7 @@ func freePort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 

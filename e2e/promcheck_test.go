@@ -25,7 +25,7 @@ type promSeries struct {
 }
 
 // checkPromRun lists every way run differs from exactly-once delivery at ZEGO's timestamps:
-// Prometheus must hold one series per metric, labelled with the App ID, whose samples are the
+// Prometheus must hold one series per metric, labeled with the App ID, whose samples are the
 // expected ones exactly (a missing or a mis-stamped sample shows); and as Prometheus drops a
 // resent identical sample silently, the collector's own counters must agree: the receiver
 // emitted each expected point once and the exporter sent each emitted point once.

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zego-otel/zegoreceiver/internal/tooltest"
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
@@ -30,13 +30,7 @@ const (
 // range query: see checkPromRun for what must hold.
 func TestPrometheusRemoteWrite(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("ZEGO_E2E_SKIP_PROMETHEUS") == "1" {
-		t.Skip("ZEGO_E2E_SKIP_PROMETHEUS=1")
-	}
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		t.Fatalf("no prometheus binary (bash scripts/ensure-prometheus.sh installs one; ZEGO_E2E_SKIP_PROMETHEUS=1 skips this test): %v", err)
-	}
+	bin := tooltest.Path(t, "prometheus", "Debian/Ubuntu: sudo apt-get install prometheus, or sudo bash scripts/ensure-prometheus.sh")
 	prom := startPrometheus(t, bin)
 	sim, simURL := startSim(t, nil)
 	cfg := defaults(simURL, "prometheus_remote_write", prom+"/api/v1/write")
@@ -50,7 +44,7 @@ func TestPrometheusRemoteWrite(t *testing.T) {
 	// answered; giving up is left to the check, which says what differs.
 	var run promRun
 	waitFor(t, col, 30*time.Second, func() bool {
-		run = promRun{appID: fmt.Sprint(testAppID), expected: map[string]map[int64]float64{}, stored: map[string][]promSeries{}}
+		run = promRun{appID: strconv.FormatUint(uint64(testAppID), 10), expected: map[string]map[int64]float64{}, stored: map[string][]promSeries{}}
 		want := expected(sim)
 		for k, v := range want {
 			name := strings.ReplaceAll(k.metric, ".", "_")
@@ -84,14 +78,16 @@ func startPrometheus(t *testing.T, bin string) string {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := start(t, "prometheus", bin, []string{"--config.file=" + conf, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + addr, "--web.enable-remote-write-receiver"})
+	p := start(t, "prometheus", bin, []string{
+		"--config.file=" + conf, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--web.enable-remote-write-receiver",
+	})
 	mustWait(t, p, time.Minute, "Prometheus to be ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/-/ready")
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
 	return "http://" + addr
@@ -103,7 +99,7 @@ func get(t *testing.T, u string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s %v\n%s", u, resp.Status, err, body)

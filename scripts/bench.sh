@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: decode+convert (bench_test.go) against json.Valid over the same answer bytes,
-# BENCH_COUNT runs each (default 6), summarised by benchstat, then the ratio per answer size
+# BENCH_COUNT runs each (default 6), summarized by benchstat, then the ratio per answer size
 # against the goal: within 10x json.Valid. Raw output in _build/bench/bench.txt. Figures: BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure a `prometheus` binary is available for the end-to-end test against Prometheus
-# (e2e/prometheus_test.go), installing Debian's package when it is missing; prints its version.
+# Makes sure `prometheus` and `promtool` are available for the tests that need them (the end-to-end
+# test against Prometheus, e2e/prometheus_test.go, and any test that runs promtool), installing
+# Debian's prometheus package, which ships both, when either is missing; prints their versions.
+# scripts/test.sh runs it under CI (CI=true), where no test may be skipped for want of them.
 #
 # The install needs root and apt (CI runs as root on Debian). The package would normally start
 # Prometheus as a service on the default port 9090; the test runs its own instance on a free
@@ -9,20 +11,20 @@
 # and disabled afterwards should it run anyway.
 set -euo pipefail
 
-prom=$(command -v prometheus || true)
-if [[ -z "$prom" && -x /usr/bin/prometheus ]]; then
-  prom=/usr/bin/prometheus
-fi
+# locate NAME: its path on PATH, or in /usr/bin where Debian puts it; empty when it is in neither.
+locate() { command -v "$1" || { [[ -x /usr/bin/$1 ]] && echo "/usr/bin/$1"; } || true; }
+prom=$(locate prometheus)
+promtool=$(locate promtool)
 
-if [[ -z "$prom" ]]; then
+if [[ -z "$prom" || -z "$promtool" ]]; then
   if [[ $(id -u) -ne 0 ]]; then
-    echo "ensure-prometheus: prometheus is not installed and this script is not running as root." >&2
+    echo "ensure-prometheus: prometheus or promtool is not installed and this script is not running as root." >&2
     echo "Install it (Debian/Ubuntu: sudo apt-get install prometheus) or run this script with sudo." >&2
     exit 1
   fi
   if ! command -v apt-get >/dev/null; then
-    echo "ensure-prometheus: prometheus is not installed and there is no apt-get to install it with." >&2
-    echo "Put a prometheus binary (2.x or later) on PATH." >&2
+    echo "ensure-prometheus: prometheus or promtool is not installed and there is no apt-get to install it with." >&2
+    echo "Put prometheus and promtool binaries (2.x or later) on PATH." >&2
     exit 1
   fi
 
@@ -43,9 +45,10 @@ if [[ -z "$prom" ]]; then
 
   remove_policy
   trap - EXIT
-  prom=$(command -v prometheus || echo /usr/bin/prometheus)
-  if [[ ! -x $prom ]]; then
-    echo "ensure-prometheus: the package installed, but there is no prometheus binary at $prom" >&2
+  prom=$(locate prometheus)
+  promtool=$(locate promtool)
+  if [[ -z "$prom" || -z "$promtool" ]]; then
+    echo "ensure-prometheus: the package installed, but prometheus or promtool is still missing" >&2
     exit 1
   fi
 
@@ -62,3 +65,4 @@ if [[ -z "$prom" ]]; then
 fi
 
 "$prom" --version 2>&1 | head -n 1
+"$promtool" --version 2>&1 | head -n 1

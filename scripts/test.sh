@@ -1,26 +1,71 @@
 #!/usr/bin/env bash
-# Everything CI checks (.ci/run calls `make test`): lint, generated code, unit tests with the race
-# detector, then the end-to-end tests against a freshly built bin/otelcol-zego, the Kubernetes
-# manifests and the container image (e2e/deploy_test.go builds it with buildah).
+# `make test` (what CI runs, .ci/run): lint, generated code, the unit tests with the race detector,
+# then the end-to-end tests against a freshly built bin/otelcol-zego, the Kubernetes manifests and
+# the container image. `scripts/test.sh unit` (`make test-unit`) and `scripts/test.sh e2e`
+# (`make test-e2e`) run one of the two test runs.
+#
+# A test that needs an outside program (prometheus, promtool, buildah) finds it with
+# internal/tooltest: when the program is missing, the test is skipped with one line that says how
+# to get it. The run ends with a summary of what was skipped. Under CI (CI=true) nothing may be
+# skipped: the ensure-* scripts install the programs first (as root, with apt-get) or the run
+# fails, and a test that still misses its program fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+what=${1:-all}
+case $what in
+  all | unit | e2e) ;;
+  *) echo "usage: scripts/test.sh [all|unit|e2e]" >&2 && exit 2 ;;
+esac
+
 step() { printf '\n==> %s\n' "$*"; }
 
-step "lint"
-make --no-print-directory lint
-step "check-generated"
-make --no-print-directory check-generated
-step "unit tests"
-go test -race -count=1 ./...
-step "build the distribution"
-make --no-print-directory build
-if [[ "${ZEGO_E2E_SKIP_PROMETHEUS:-}" != 1 ]]; then
-  step "prometheus for the end-to-end tests"
-  bash scripts/ensure-prometheus.sh
+mkdir -p _build/test
+skipped=_build/test/skipped.txt counts=_build/test/counts.txt
+: >"$skipped"
+: >"$counts"
+module=$(go list -m)
+
+# gotest is go test, printing what plain go test prints and recording skips and counts.
+gotest() {
+  go test -json "$@" | awk -v module="$module" -v skipfile="$skipped" -v countfile="$counts" -f scripts/gotest.awk
+}
+
+# summary, on the way out, lists the skipped tests and ends with the counts.
+summary() {
+  [[ -s $counts ]] || return 0
+  if (($1 == 0)); then step "all tests passed"; else step "summary (the run failed)"; fi
+  if [[ -s $skipped ]]; then
+    echo "skipped:"
+    sed 's/^/  /' "$skipped"
+  else
+    echo "nothing was skipped"
+  fi
+  awk '{ p += $1; f += $2; s += $3 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$counts"
+}
+trap 'summary $?' EXIT
+
+if [[ ${CI:-} == true ]]; then
+  step "the programs the tests need (CI=true: nothing may be skipped)"
+  bash scripts/ensure-prometheus.sh # prometheus and promtool
+  if [[ $what != unit ]]; then
+    bash scripts/ensure-buildah.sh
+  fi
 fi
-step "buildah for the image test"
-bash scripts/ensure-buildah.sh
-step "end-to-end tests"
-go test -tags e2e -count=1 -timeout 40m ./e2e/...
-step "all tests passed"
+
+if [[ $what == all ]]; then
+  step "lint"
+  make --no-print-directory lint
+  step "check-generated"
+  make --no-print-directory check-generated
+fi
+if [[ $what != e2e ]]; then
+  step "unit tests"
+  gotest -race -count=1 ./...
+fi
+if [[ $what != unit ]]; then
+  step "build the distribution"
+  make --no-print-directory build
+  step "end-to-end tests"
+  gotest -tags e2e -count=1 -timeout 40m ./e2e/...
+fi

@@ -74,7 +74,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	o := options{cfg: zegosim.Config{Apps: map[uint32]string{}}}
 	fs := flag.NewFlagSet("zegosim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.Usage = func() { _, _ = fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	badApp := false
 	fs.Func("app", "accept an AppID with its ServerSecret, as `ID:SECRET`; repeatable", func(v string) error {
 		id, secret, ok := strings.Cut(v, ":")
@@ -105,7 +105,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, err // reported by flag, with the usage
 	}
 	fail := func(msg string) (options, error) {
-		fmt.Fprintf(stderr, "zegosim: %s\nRun 'zegosim -help' for usage.\n", msg)
+		_, _ = fmt.Fprintf(stderr, "zegosim: %s\nRun 'zegosim -help' for usage.\n", msg)
 		return o, errors.New(msg)
 	}
 	switch {
@@ -142,18 +142,21 @@ func serve(o options) error {
 		return err
 	}
 	if o.addrFile != "" { // written whole, then renamed: a script polling for it never reads half
-		if err := os.WriteFile(o.addrFile+".tmp", []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+		if err = os.WriteFile(o.addrFile+".tmp", []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
 			return err
 		}
-		if err := os.Rename(o.addrFile+".tmp", o.addrFile); err != nil {
+		if err = os.Rename(o.addrFile+".tmp", o.addrFile); err != nil {
 			return err
 		}
-		defer os.Remove(o.addrFile) // a stale address would mislead the next reader
+		// A stale address would mislead the next reader.
+		defer func() { _ = os.Remove(o.addrFile) }() //nolint:gosec // G703: the path is the operator's own -addr-file
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Handler: zegosim.New(o.cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger,
-		BaseContext: func(net.Listener) context.Context { return ctx }} // a stop ends slow faults too
+	srv := &http.Server{
+		Handler: zegosim.New(o.cfg), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger,
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	} // a stop ends slow faults too
 	shutdown := make(chan error, 1)
 	go func() {
 		<-ctx.Done()

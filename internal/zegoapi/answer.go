@@ -43,7 +43,7 @@ type Answer struct {
 // Decode parses an answer body. A body that is not ZEGO's answer (no Code, not JSON) gives a
 // plain error; a Code other than 0 gives an *APIError classified by the code.
 //
-// It accepts what ZEGO's documentation contradicts itself on (../shared/zego-api/README.md):
+// It accepts what ZEGO's documentation contradicts itself on (docs/zego-api.md):
 // RequestId as a string or a bare number too large for a float64; Data as an object holding
 // Metrics or as an array; numbers written as floats (1000.0); for Code, Timestamp, Value and
 // the fields of GetRegionQualityDetail's blocks, a string holding a number; and a block as an

@@ -124,7 +124,7 @@ func FuzzGet(f *testing.F) {
 			body = append(body, bytes.Repeat([]byte(" "), MaxBodyBytes)...)
 		}
 		c := newTestClient(t, "http://zego.test", roundTrip(func(*http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(body)), Header: http.Header{}}, nil
+			return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(body)), Header: http.Header{}}, nil
 		}))
 		a, err := c.Get(t.Context(), Query{Action: ActionUsage, Metrics: []string{"online_user"}})
 		if (a == nil) == (err == nil) {

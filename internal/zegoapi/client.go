@@ -1,6 +1,6 @@
-// Package zegoapi calls ZEGO's real-time analytics interfaces GetRealtimeUsage,
-// GetRealtimeQuality and GetRegionQualityDetail: it signs each request, decodes answers, and
-// classifies failures by what they call for.
+// Package zegoapi calls ZEGO's real-time monitoring interfaces GetRealtimeUsage,
+// GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md): it signs each request,
+// decodes answers, and classifies failures by what they call for.
 package zegoapi
 
 import (
@@ -112,7 +112,7 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 		}
 		return nil, fail(&APIError{Kind: KindTransient, detail: "request " + failure(err), Err: err})
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // once the body is read, its error tells nothing
 
 	e := &APIError{HTTPStatus: resp.StatusCode}
 	e.serverTime, _ = http.ParseTime(resp.Header.Get("Date"))
@@ -154,7 +154,7 @@ func failure(err error) string {
 	return "failed"
 }
 
-// snippet is the start of a body, enough to recognise an HTML error page in a log line.
+// snippet is the start of a body, enough to recognize an HTML error page in a log line.
 func snippet(body string) string {
 	if body == "" {
 		return "(empty)"
@@ -198,6 +198,6 @@ func (c *Client) requestURL(q Query, nonce string, unixSeconds int64, sig string
 // signature is ZEGO's request signature: the lowercase hex md5 of AppId, SignatureNonce,
 // ServerSecret and Timestamp (Unix seconds), concatenated as text.
 func signature(appID uint32, nonce, serverSecret string, unixSeconds int64) string {
-	sum := md5.Sum(fmt.Appendf(nil, "%d%s%s%d", appID, nonce, serverSecret, unixSeconds)) //nolint:gosec // see import
+	sum := md5.Sum(fmt.Appendf(nil, "%d%s%s%d", appID, nonce, serverSecret, unixSeconds)) //nolint:gosec // G401: ZEGO's signature is md5
 	return hex.EncodeToString(sum[:])
 }

@@ -23,10 +23,10 @@ type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func newTestClient(t testing.TB, endpoint string, rt http.RoundTripper) *Client {
-	t.Helper()
+func newTestClient(tb testing.TB, endpoint string, rt http.RoundTripper) *Client {
+	tb.Helper()
 	c, err := NewClient(&http.Client{Transport: rt}, Config{Endpoint: endpoint, AppID: 12345, ServerSecret: testSecret})
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	return c
 }
 
@@ -129,7 +129,7 @@ func TestFailures(t *testing.T) {
 // Whatever the server echoes and whatever the transport quotes, no error names the Signature.
 func TestErrorsHideTheSignature(t *testing.T) {
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(500)
+		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte(r.URL.RawQuery + " " + testSecret))
 	}))
 	defer echo.Close()

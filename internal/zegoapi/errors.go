@@ -40,7 +40,7 @@ type codeInfo struct {
 	meaning string
 }
 
-// codes covers the return codes in ../shared/zego-api/README.md. Codes that only a bug of
+// codes covers the return codes in docs/zego-api.md. Codes that only a bug of
 // ours can cause are permanent: repeating the same request cannot fix them. An unknown code
 // is transient, the safe default when we cannot tell.
 var codes = map[int64]codeInfo{
@@ -52,7 +52,7 @@ var codes = map[int64]codeInfo{
 	100000001: {KindBadCredentials, "app_id", "AppId format invalid"},
 	100000002: {KindPermanent, "", "Timestamp missing (a bug: please report it)"},
 	100000003: {KindPermanent, "", "Timestamp malformed (a bug: please report it)"},
-	100000004: {KindClockSkew, "", "signature expired: the local clock is more than 10 minutes off ZEGO's; synchronise it (NTP)"},
+	100000004: {KindClockSkew, "", "signature expired: the local clock is more than 10 minutes off ZEGO's; synchronize it (NTP)"},
 	100000005: {KindBadCredentials, "app_id and server_secret", "signature invalid: they must be the pair shown in the ZEGO console"},
 	100000006: {KindPermanent, "", "Action missing (a bug: please report it)"},
 	100000007: {KindPermanent, "metrics", "Action unsupported: the App may lack this interface; disable its metrics or ask ZEGO"},

@@ -78,19 +78,19 @@ func (s *Server) encode(code int, seq uint64, data []series, list []regionMinute
 	var out struct {
 		Code      int
 		Message   string
-		RequestId any `json:",omitempty"` //nolint:revive // ZEGO's spelling
+		RequestID any `json:"RequestId,omitempty"`
 		Data      any `json:",omitempty"`
 	}
-	out.Code, out.Message, out.RequestId = code, cmp.Or(messages[code], "error"), id
+	out.Code, out.Message, out.RequestID = code, cmp.Or(messages[code], "error"), id
 	if code == CodeSuccess {
 		out.Data = struct{ Metrics []series }{data}
 	}
 	switch rnd := rand.New(rand.NewPCG(uint64(s.cfg.Seed), seq)); {
 	case s.cfg.Quirks && list != nil:
-		out.RequestId = nil // as in ZEGO's example
+		out.RequestID = nil // as in ZEGO's example
 		regionQuirks(rnd, list)
 	case s.cfg.Quirks:
-		out.RequestId = json.Number(id) // a bare number, though documented as a String
+		out.RequestID = json.Number(id) // a bare number, though documented as a String
 		quirks(rnd, data)
 		if code == CodeSuccess && rnd.IntN(3) == 0 {
 			out.Data = data // documented as an Array; the example shows an object

@@ -69,7 +69,7 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads Duration as a Go duration string, and refuses unknown fields:
-// a misspelt "app_id" must not quietly mean every AppID.
+// a misspelled "app_id" must not quietly mean every AppID.
 func (f *Fault) UnmarshalJSON(b []byte) error {
 	type plain Fault
 	v := struct {
@@ -176,7 +176,7 @@ func writeFault(w http.ResponseWriter, kind string) {
 
 // Transport serves requests in-process, without a network, for tests inside synctest
 // bubbles. A "reset" fault makes RoundTrip return an error (as a reset connection
-// would); a "truncated" answer arrives cut short; the request's context is honoured
+// would); a "truncated" answer arrives cut short; the request's context is honored
 // (a "slow" fault ends when it is done).
 func (s *Server) Transport() http.RoundTripper { return transport{s} }
 
@@ -186,9 +186,9 @@ var errReset = fmt.Errorf("zegosim: %w", syscall.ECONNRESET) // what a client se
 
 func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	if req.Body != nil {
-		defer req.Body.Close()
+		defer func() { _ = req.Body.Close() }()
 	}
-	if err := req.Context().Err(); err != nil {
+	if err = req.Context().Err(); err != nil {
 		return nil, err
 	}
 	r := req.Clone(req.Context())
@@ -197,7 +197,7 @@ func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			if p != http.ErrAbortHandler {
+			if abort, _ := p.(error); !errors.Is(abort, http.ErrAbortHandler) {
 				panic(p)
 			}
 			resp, err = nil, cmp.Or(req.Context().Err(), errReset)

@@ -1,11 +1,11 @@
 // Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage,
-// GetRealtimeQuality and GetRegionQualityDetail, so the receiver and its tests can run
+// GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md), so the receiver and its tests can run
 // without ZEGO credentials.
 //
 // It verifies signatures with its own code (never the receiver's), meters every call
 // on arrival, serves deterministic data (see Value and Region) and injects faults (see
 // Fault).
-// Where ZEGO's pages are silent it picks one behaviour and keeps to it:
+// Where ZEGO's pages are silent it picks one behavior and keeps to it:
 //
 //   - Checks run in this order: metering, fault, quota verdict (30002), common
 //     parameters (AppId, Timestamp, Action, SignatureNonce, Signature,
@@ -70,7 +70,7 @@ const (
 	CodeNone = -1 // Call.Code for an answer that carried no return code (html, truncated, empty, malformed, reset, abandoned slow call)
 )
 
-var messages = map[int]string{
+var messages = map[int]string{ //nolint:gosec // G101: ZEGO's return messages name credentials, hold none
 	CodeSuccess: "success", CodeInternal: "internal error", CodeBadFormat: "parameter format error",
 	CodeBadValue: "invalid parameter value", CodeRateLimit: "call rate over the limit",
 	CodeAppIDFormat: "AppId format invalid", CodeTimestampEmpty: "Timestamp is empty",
@@ -304,8 +304,8 @@ func (s *Server) record(c Call) {
 // is over limit L of window W when the L-th call before it is still inside (t-W, t],
 // so only the newest max(PerMinute, PerDay)+1 calls are kept.
 func (s *Server) meterLocked(k meterKey, nowMs int64) bool {
-	times := append(s.meters[k], nowMs)
-	times = times[max(0, len(times)-max(s.cfg.PerMinute, s.cfg.PerDay)-1):]
+	s.meters[k] = append(s.meters[k], nowMs)
+	times := s.meters[k][max(0, len(s.meters[k])-max(s.cfg.PerMinute, s.cfg.PerDay)-1):]
 	s.meters[k] = times
 	sweep(s.meters, &s.swept[0], func(t []int64) bool { return len(t) == 0 || t[len(t)-1] <= nowMs-dayMs })
 	over := func(limit int, window int64) bool {
@@ -315,7 +315,7 @@ func (s *Server) meterLocked(k meterKey, nowMs int64) bool {
 }
 
 // sweep deletes m's stale entries once m has doubled since the last sweep: memory
-// stays within twice the live entries, at an amortised O(1) cost per call.
+// stays within twice the live entries, at an amortized O(1) cost per call.
 func sweep[K comparable, V any](m map[K]V, after *int, stale func(V) bool) {
 	if len(m) >= max(2**after, 1024) {
 		maps.DeleteFunc(m, func(_ K, v V) bool { return stale(v) })
@@ -412,7 +412,7 @@ func (s *Server) authenticate(appID uint32, q url.Values, nowMs int64) int {
 
 // sign is ZEGO's signature: lowercase hex md5 of the four texts concatenated.
 func sign(appID, nonce, secret, timestamp string) string {
-	sum := md5.Sum([]byte(appID + nonce + secret + timestamp)) //nolint:gosec // see the import
+	sum := md5.Sum([]byte(appID + nonce + secret + timestamp)) //nolint:gosec // G401: ZEGO's signature is md5
 	return hex.EncodeToString(sum[:])
 }
 
@@ -433,5 +433,5 @@ func write(w http.ResponseWriter, status int, contentType string, body []byte, l
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(length))
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(body) //nolint:gosec // G705: JSON it encoded, served as JSON, or a fixed HTML page
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -26,9 +27,11 @@ var nonceSeq atomic.Uint64
 
 // query is a call of AppID 12345 for the last 5 minutes, signed now with a fresh nonce.
 func query(action string, metrics ...string) url.Values {
-	return resign(url.Values{"Action": {action}, "AppId": {"12345"}, "SignatureNonce": {fmt.Sprintf("%016x", nonceSeq.Add(1))},
+	return resign(url.Values{
+		"Action": {action}, "AppId": {"12345"}, "SignatureNonce": {fmt.Sprintf("%016x", nonceSeq.Add(1))},
 		"Timestamp": {unix(0)}, "SignatureVersion": {"2.0"}, "Metrics[]": metrics,
-		"StartTs": {fmt.Sprint(time.Now().Add(-5 * time.Minute).UnixMilli())}, "EndTs": {"0"}}, secret)
+		"StartTs": {strconv.FormatInt(time.Now().Add(-5*time.Minute).UnixMilli(), 10)}, "EndTs": {"0"},
+	}, secret)
 }
 
 func resign(q url.Values, secret string) url.Values {
@@ -38,9 +41,9 @@ func resign(q url.Values, secret string) url.Values {
 
 // set sets (or, for "", deletes) the parameters k, v, ...
 func set(q url.Values, kv ...string) url.Values {
-	for i := 0; i < len(kv); i += 2 {
-		if q.Del(kv[i]); kv[i+1] != "" {
-			q.Set(kv[i], kv[i+1])
+	for pair := range slices.Chunk(kv, 2) {
+		if q.Del(pair[0]); pair[1] != "" {
+			q.Set(pair[0], pair[1])
 		}
 	}
 	return q
@@ -50,7 +53,7 @@ func unix(d time.Duration) string { return strconv.FormatInt(time.Now().Add(d).U
 
 type reply struct {
 	Code      int
-	RequestId json.RawMessage //nolint:revive // ZEGO's spelling
+	RequestID json.RawMessage `json:"RequestId"`
 	Data      json.RawMessage
 	body      []byte
 	date      string
@@ -90,7 +93,7 @@ func send(ctx context.Context, c *http.Client, method, url, body string) (*http.
 	if err != nil {
 		return nil, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	return resp, b, err
 }
@@ -132,7 +135,7 @@ func TestAuthAndParams(t *testing.T) {
 			{q("EndTs", ""), CodeBadFormat},
 			{q("EndTs", "1e3"), CodeBadValue},
 			{q("StartTs", "2", "EndTs", "1"), CodeBadValue},
-			{q("StartTs", fmt.Sprint(time.Now().UnixMilli()+1)), CodeBadValue}, // after EndTs 0, now
+			{q("StartTs", strconv.FormatInt(time.Now().UnixMilli()+1, 10)), CodeBadValue}, // after EndTs 0, now
 		} {
 			assert.Equal(t, tt.want, call(t, tt.q).Code, "%v", tt.q)
 		}
@@ -207,7 +210,7 @@ func TestPointWindow(t *testing.T) {
 		} {
 			s, call := newSim(tt.cfg)
 			asked := metricsOf(tt.action)[:2]
-			r := call(t, set(query(tt.action, asked...), "StartTs", fmt.Sprint(tt.start), "EndTs", fmt.Sprint(tt.end)))
+			r := call(t, set(query(tt.action, asked...), "StartTs", strconv.FormatInt(tt.start, 10), "EndTs", strconv.FormatInt(tt.end, 10)))
 			c := s.Calls()[0]
 			assert.Equal(t, []int64{CodeSuccess, 2 * tt.points, tt.from, tt.to}, []int64{int64(r.Code), int64(c.Points), c.FromMs, c.ToMs}, "case %d", i)
 			var want []series // tidy: in the order asked, points ascending, values as Value says
@@ -231,7 +234,7 @@ func TestValues(t *testing.T) {
 		assert.Less(t, s.Value(app, "online_user", day+4*3_600_000)*3, s.Value(app, "online_user", day+20*3_600_000), "a daily curve")
 		for ts := day; ts < day+dayMs; ts += 7 * minuteMs {
 			u := s.usage(app, ts)
-			require.Equal(t, u, [6]float64{math.Round(u[0]), math.Round(u[1]), math.Round(u[2]), math.Round(u[3]), math.Round(u[4]), math.Round(u[5])})
+			require.Equal(t, [6]float64{math.Round(u[0]), math.Round(u[1]), math.Round(u[2]), math.Round(u[3]), math.Round(u[4]), math.Round(u[5])}, u)
 			pub, play, rooms, online, biggest, mix := u[0], u[1], u[2], u[3], u[4], u[5]
 			require.True(t, 0 <= mix && mix <= pub && pub <= play && pub <= online && 1 <= rooms && rooms <= online, "%v", u)
 			require.True(t, math.Ceil(online/rooms) <= biggest && biggest <= online, "%v", u)
@@ -263,11 +266,11 @@ func TestQuirks(t *testing.T) {
 		seen := map[string]int{}
 		count := func(k string, b bool) { seen[k] += map[bool]int{true: 1}[b] }
 		for i := range 12 {
-			q := set(query(ActionUsage, UsageMetrics...), "StartTs", fmt.Sprint(time.Now().UnixMilli()-int64(i+240)*1000))
+			q := set(query(ActionUsage, UsageMetrics...), "StartTs", strconv.FormatInt(time.Now().UnixMilli()-int64(i+240)*1000, 10))
 			tr, qr, ar := tidy(t, q), quirky(t, q), again(t, q)
 			assert.Equal(t, string(qr.body), string(ar.body), "deterministic")
-			assert.Regexp(t, `^"[0-9]{19}"$`, string(tr.RequestId))
-			assert.Regexp(t, `^[0-9]{19}$`, string(qr.RequestId))
+			assert.Regexp(t, `^"[0-9]{19}"$`, string(tr.RequestID))
+			assert.Regexp(t, `^[0-9]{19}$`, string(qr.RequestID))
 			tm, qm := tr.metrics(t), qr.metrics(t)
 			assert.Equal(t, flat(tm), flat(qm), "the same data")
 			count("Data array", qr.Data[0] == '[')
@@ -375,7 +378,7 @@ func TestRegion(t *testing.T) {
 		got, entries := flatRegions(t, qr.Data)
 		assert.Equal(t, want, got)
 		assert.Greater(t, entries, 58*8, "a region repeated")
-		assert.Empty(t, qr.RequestId)
+		assert.Empty(t, qr.RequestID)
 		assert.Regexp(t, `Detail":\[\{`, string(qr.body))
 		assert.Regexp(t, `"Rate\d":"`, string(qr.body))
 		assert.NotRegexp(t, `^\{"Code":0,"Message":"success","Data":\{"List":\[\{"Timestamp":`+fmt.Sprint(now-3_600_000), string(qr.body), "minutes shuffled")

@@ -162,33 +162,32 @@ type replica struct {
 // replica that does not lead, the quota held with no call refused, and, as synctest checks at
 // the end of each bubble, no goroutine left behind.
 func TestLeaderElection(t *testing.T) {
-	const termLength = 10*time.Minute + 30*time.Second
 	tests := []struct {
 		name  string
 		apps  int // receivers per replica, on one elector
 		drive func(t *testing.T, h *haRig)
 	}{
 		{name: "A, B, A in client-go's order", apps: 1, drive: func(t *testing.T, h *haRig) {
-			h.lead("A", termLength)
-			h.lead("B", termLength)
-			h.lead("A", termLength)
+			h.lead("A")
+			h.lead("B")
+			h.lead("A")
 			assert.Len(t, h.logs("A", "Elected leader: polling starts"), 2)
 			assert.Len(t, h.logs("B", "Lost leadership: polling stopped, checkpoint saved; standing by"), 1)
 		}},
 		{name: "five terms lost at once, then a real one", apps: 1, drive: func(t *testing.T, h *haRig) {
-			h.lead("A", termLength)
+			h.lead("A")
 			for range 5 {
 				h.flap("B")
 			}
 			assert.Zero(t, h.leader("B"), "a term lost at once leaves the replica standing by")
 			time.Sleep(time.Minute + h.cfg.Timeout) // A's last call is out of the quota's window
-			h.lead("B", termLength)
+			h.lead("B")
 			require.NotEmpty(t, h.replicas["B"].calls)
 			first, from := h.replicas["B"].calls[0], h.replicas["B"].leads[0][0]
 			assert.Equal(t, h.cfg.InitialDelay, first.Sub(from), "the next real term polls after initial_delay")
 		}},
 		{name: "registered while the elector leads", apps: 1, drive: func(t *testing.T, h *haRig) {
-			h.lead("A", termLength)
+			h.lead("A")
 			// C's elector already leads when C's receiver registers: k8s_leader_elector then
 			// calls back from inside SetCallBackFuncs, with a context that is never canceled.
 			c := &replica{elector: &elector{leading: true}}
@@ -200,32 +199,32 @@ func TestLeaderElection(t *testing.T) {
 			c.leads = append(c.leads, [2]time.Time{from, time.Now()})
 			assert.NotEmpty(t, c.calls, "C polled")
 		}},
-		{name: "two receivers on one elector", apps: 2, drive: func(t *testing.T, h *haRig) {
-			h.lead("A", termLength)
-			h.lead("B", termLength)
+		{name: "two receivers on one elector", apps: 2, drive: func(_ *testing.T, h *haRig) {
+			h.lead("A")
+			h.lead("B")
 		}},
 		{name: "reads fail for 3s as a term starts", apps: 1, drive: func(t *testing.T, h *haRig) {
-			h.lead("A", termLength)
+			h.lead("A")
 			h.store.blink("fail reads", 3*time.Second)
-			h.lead("B", termLength)
+			h.lead("B")
 			assert.Len(t, h.logs("B", "Could not read the checkpoint; no call and no save until it can be read"), 1)
-			h.lead("A", termLength)
+			h.lead("A")
 		}},
-		{name: "writes fail for 5 minutes within a term", apps: 1, drive: func(t *testing.T, h *haRig) {
+		{name: "writes fail for 5 minutes within a term", apps: 1, drive: func(_ *testing.T, h *haRig) {
 			go func() {
 				time.Sleep(2 * time.Minute)
 				h.store.blink("fail writes", 5*time.Minute)
 			}()
-			h.lead("A", termLength)
-			h.lead("B", termLength)
+			h.lead("A")
+			h.lead("B")
 		}},
 		{name: "the storage hangs across a handoff", apps: 1, drive: func(t *testing.T, h *haRig) {
 			go func() {
 				time.Sleep(termLength - 15*time.Second) // after A's last poll
 				h.store.blink("hang", time.Minute)
 			}()
-			assert.LessOrEqual(t, h.lead("A", termLength), h.cfg.Timeout, "leadership loss waits one timeout at most")
-			h.lead("B", termLength)
+			assert.LessOrEqual(t, h.lead("A"), h.cfg.Timeout, "leadership loss waits one timeout at most")
+			h.lead("B")
 			b := h.replicas["B"]
 			from := time.Now()
 			go b.elector.startedLeading(context.Background())
@@ -298,11 +297,14 @@ func (h *haRig) startReplica(t *testing.T, name string) {
 	}
 }
 
-// lead gives name a term of d and returns how long its stop took.
-func (h *haRig) lead(name string, d time.Duration) time.Duration {
+// termLength is how long each replica leads: five polls at the rig's two-minute interval.
+const termLength = 10*time.Minute + 30*time.Second
+
+// lead gives name a term and returns how long its stop took.
+func (h *haRig) lead(name string) time.Duration {
 	rep := h.replicas[name]
 	from := time.Now()
-	stopTook := rep.elector.term(d)
+	stopTook := rep.elector.term(termLength)
 	rep.leads = append(rep.leads, [2]time.Time{from, time.Now()})
 	return stopTook
 }

@@ -76,8 +76,8 @@ type run struct {
 
 // start starts a receiver for cfg that calls ZEGO through rt (a simulator's in-process
 // transport, inside synctest bubbles) and delivers to next; it is shut down at cleanup.
-func start(t testing.TB, cfg *Config, rt http.RoundTripper, next consumer.Metrics, host component.Host) *run {
-	t.Helper()
+func start(tb testing.TB, cfg *Config, rt http.RoundTripper, next consumer.Metrics, host component.Host) *run {
+	tb.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	tel := componenttest.NewTelemetry()
 	set := receivertest.NewNopSettings(metadata.Type)
@@ -85,10 +85,10 @@ func start(t testing.TB, cfg *Config, rt http.RoundTripper, next consumer.Metric
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core, zap.AddStacktrace(zapcore.ErrorLevel)) // as the Collector's logger does
 	r, err := newZegoReceiver(set, cfg, next, make(chan struct{}, backfillSlots))
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	r.httpClient = &http.Client{Transport: rt}
-	require.NoError(t, r.Start(t.Context(), host))
-	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
+	require.NoError(tb, r.Start(tb.Context(), host))
+	tb.Cleanup(func() { assert.NoError(tb, r.Shutdown(context.Background())) })
 	return &run{r: r, logs: logs, tel: tel}
 }
 

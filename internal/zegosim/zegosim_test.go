@@ -335,7 +335,7 @@ func TestRegion(t *testing.T) {
 		now := time.Now().UnixMilli()
 		s, call := newSim(Config{PerMinute: -1})
 		region := func(kv ...string) url.Values {
-			return set(query(ActionRegion), append([]string{"StartTs", fmt.Sprint(now - 7_200_000)}, kv...)...)
+			return set(query(ActionRegion), append([]string{"StartTs", strconv.FormatInt(now-7_200_000, 10)}, kv...)...)
 		}
 		for _, kv := range [][]string{{"Region", "Brazil"}, {"Region", "China"}, {"Platform", "ios"}, {"Metrics[]", "video_break_rate"}} {
 			assert.Equal(t, CodeBadValue, call(t, region(kv...)).Code, "%v", kv)
@@ -381,7 +381,7 @@ func TestRegion(t *testing.T) {
 		assert.Empty(t, qr.RequestID)
 		assert.Regexp(t, `Detail":\[\{`, string(qr.body))
 		assert.Regexp(t, `"Rate\d":"`, string(qr.body))
-		assert.NotRegexp(t, `^\{"Code":0,"Message":"success","Data":\{"List":\[\{"Timestamp":`+fmt.Sprint(now-3_600_000), string(qr.body), "minutes shuffled")
+		assert.NotRegexp(t, `^\{"Code":0,"Message":"success","Data":\{"List":\[\{"Timestamp":`+strconv.FormatInt(now-3_600_000, 10), string(qr.body), "minutes shuffled")
 	})
 }
 

@@ -20,7 +20,8 @@ import (
 // an idle stretch (FOOTPRINT_IDLE seconds, default 60) between polls (FOOTPRINT_INTERVAL, default
 // 90), waits for the second round and reads the resident memory. FOOTPRINT_LOOKBACK (seconds,
 // default 180) sets initial_lookback: 7200 makes the first round a two-hour backfill of every App
-// ID at once. Only the memory goals are asserted.
+// ID at once. FOOTPRINT_REGION=1 also enables every GetRegionQualityDetail metric (platform all).
+// Only the memory goals are asserted.
 func TestFootprint(t *testing.T) {
 	if os.Getenv("ZEGO_FOOTPRINT") != "1" {
 		t.Skip("ZEGO_FOOTPRINT=1 runs it (make footprint)")
@@ -45,6 +46,13 @@ func TestFootprint(t *testing.T) {
 		}
 		cfg := defaults(simURL, "debug", "")
 		cfg.AppIDs, cfg.Interval, cfg.Lookback = nil, interval, lookback
+		perRound := n // batches a poll round delivers
+		if os.Getenv("FOOTPRINT_REGION") == "1" {
+			cfg.Metrics, perRound = map[string]bool{"zego.region.login_success_rate": true, "zego.region.login_success_rate_5s": true}, 2*n
+			for _, block := range []string{"peer_to_peer_delay", "peer_to_peer_packet_loss", "video_break", "audio_break", "video_first_frame", "audio_first_frame"} {
+				cfg.Metrics["zego.region."+block+".ratio"], cfg.Metrics["zego.region."+block+".samples"] = true, true
+			}
+		}
 		for i := 1; i <= n; i++ {
 			cfg.AppIDs = append(cfg.AppIDs, uint32(i))
 		}
@@ -52,7 +60,7 @@ func TestFootprint(t *testing.T) {
 		pid := col.cmd.Process.Pid
 		batches := func() int { return strings.Count(col.out.String(), `"data points"`) }
 		round := func(k int, timeout time.Duration) {
-			mustWait(t, col, timeout, fmt.Sprintf("poll round %d (%d batches)", k, k*n), func() bool { return batches() >= k*n })
+			mustWait(t, col, timeout, fmt.Sprintf("poll round %d (%d batches)", k, k*perRound), func() bool { return batches() >= k*perRound })
 		}
 
 		round(1, 3*time.Minute)

@@ -3,14 +3,19 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,13 +99,30 @@ func TestExamples(t *testing.T) {
 // timing and endpoint and the exporter's URL overridden (yaml: overlays on the command line), into
 // a local stand-in for Datadog's intake: every request goes to /v1/metrics with the API key from
 // the environment, every point arrives once at its timestamp, and the key never appears in the
-// collector's output at debug level.
+// collector's output at debug level. The collector's own metrics, which the example sends to the
+// same intake (delta sums), reach a second stand-in (its URL and interval set in a copy) with the key.
 func TestDatadogExample(t *testing.T) {
 	t.Parallel()
 	const apiKey = "e2e-datadog-api-key-7f3a9c"
 	sim, simURL := startSim(t, nil)
 	s := newSink(t)
-	configs := []string{filepath.Join("..", "examples", "zego-to-datadog.yaml")}
+	var telemetry atomic.Int32 // requests with the key that carry the receiver's telemetry
+	tel := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if body, _ := io.ReadAll(r.Body); r.URL.Path == "/v1/metrics" && r.Header.Get("dd-api-key") == apiKey && bytes.Contains(body, []byte("otelcol_receiver_zego_api_calls")) {
+			telemetry.Add(1)
+		}
+	}))
+	t.Cleanup(tel.Close)
+	const intake = "https://otlp.${env:DD_SITE:-datadoghq.com}/v1/metrics"
+	example, err := os.ReadFile(filepath.Join("..", "examples", "zego-to-datadog.yaml"))
+	if err != nil || strings.Count(string(example), intake) != 2 || !strings.Contains(string(example), "temporality_preference: delta") {
+		t.Fatalf("zego-to-datadog.yaml: want the exporter and a telemetry reader with delta temporality on %s (%v)", intake, err)
+	}
+	configs := []string{filepath.Join(t.TempDir(), "zego-to-datadog.yaml")}
+	example = []byte(strings.NewReplacer(intake, tel.URL+"/v1/metrics", "interval: 60000", "interval: 500").Replace(string(example)))
+	if err := os.WriteFile(configs[0], example, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, kv := range []string{
 		"receivers::zego::endpoint: " + simURL,
 		"receivers::zego::collection_interval: " + step.String(),
@@ -110,7 +132,6 @@ func TestDatadogExample(t *testing.T) {
 		"receivers::zego::quota: {per_minute: 60, per_day: 100000}",
 		"exporters::otlp_http/datadog::metrics_endpoint: " + s.srv.URL + "/v1/metrics",
 		"service::telemetry::logs::level: debug",
-		"service::telemetry::metrics::level: none",
 	} {
 		configs = append(configs, "yaml:"+kv)
 	}
@@ -142,5 +163,8 @@ func TestDatadogExample(t *testing.T) {
 	if strings.Contains(out, apiKey) {
 		t.Errorf("the API key appears in the collector's output")
 	}
-	t.Logf("%d points in %d requests", len(got), len(requests))
+	if telemetry.Load() == 0 {
+		t.Errorf("no request with the key brought the collector's own metrics to /v1/metrics")
+	}
+	t.Logf("%d points in %d requests; %d telemetry requests", len(got), len(requests), telemetry.Load())
 }

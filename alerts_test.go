@@ -41,22 +41,20 @@ func loadYAML(t *testing.T, path string, v any) {
 }
 
 // checkMetrics checks that each name is a metric of the receiver or its telemetry, by
-// metadata.yaml: in Prometheus (promNamesFromMetadata) or as OTLP carries it into Datadog. The
-// region metrics go by their prefix until metadata.yaml has them.
+// metadata.yaml: in Prometheus (promNamesFromMetadata) or as OTLP carries it into Datadog.
 func checkMetrics(t *testing.T, where string, names []string, datadog bool) {
 	emitted, telemetry, _ := promNamesFromMetadata(t)
-	known, region := append(emitted, telemetry...), "zego_region_"
 	if datadog {
 		cm, err := confmaptest.LoadConf("metadata.yaml")
 		require.NoError(t, err)
 		metrics, err := cm.Sub("metrics")
 		require.NoError(t, err)
-		known, region = append(slices.Collect(maps.Keys(metrics.ToStringMap())), telemetry...), "zego.region."
+		emitted = slices.Collect(maps.Keys(metrics.ToStringMap()))
 	}
-	pending := !slices.ContainsFunc(known, func(n string) bool { return strings.HasPrefix(n, region) })
+	known := slices.Concat(emitted, telemetry)
 	assert.NotEmpty(t, names, "%s names no metric", where)
 	for _, n := range names {
-		assert.True(t, slices.Contains(known, n) || pending && strings.HasPrefix(n, region), "%s: %s is not a metric of the receiver nor of its telemetry", where, n)
+		assert.Contains(t, known, n, "%s: %s is not a metric of the receiver nor of its telemetry", where, n)
 	}
 }
 

@@ -128,18 +128,12 @@ func (s *blinkingStorage) Set(ctx context.Context, key string, value []byte) err
 	return s.Client.Set(ctx, key, value)
 }
 
-// blink makes reads or writes fail (or hang) for d from now.
-func (s *blinkingStorage) blink(fault string, d time.Duration) {
+// blink makes what each of until stands for (failing reads, hanging writes, ...) last d from now.
+func (s *blinkingStorage) blink(d time.Duration, until ...*time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	until := time.Now().Add(d)
-	switch fault {
-	case "fail reads":
-		s.failReads = until
-	case "fail writes":
-		s.failWrites = until
-	case "hang":
-		s.hangReads, s.hangWrites = until, until
+	for _, u := range until {
+		*u = time.Now().Add(d)
 	}
 }
 
@@ -205,7 +199,7 @@ func TestLeaderElection(t *testing.T) {
 		}},
 		{name: "reads fail for 3s as a term starts", apps: 1, drive: func(t *testing.T, h *haRig) {
 			h.lead("A")
-			h.store.blink("fail reads", 3*time.Second)
+			h.store.blink(3*time.Second, &h.store.failReads)
 			h.lead("B")
 			assert.Len(t, h.logs("B", "Could not read the checkpoint; no call and no save until it can be read"), 1)
 			h.lead("A")
@@ -213,7 +207,7 @@ func TestLeaderElection(t *testing.T) {
 		{name: "writes fail for 5 minutes within a term", apps: 1, drive: func(_ *testing.T, h *haRig) {
 			go func() {
 				time.Sleep(2 * time.Minute)
-				h.store.blink("fail writes", 5*time.Minute)
+				h.store.blink(5*time.Minute, &h.store.failWrites)
 			}()
 			h.lead("A")
 			h.lead("B")
@@ -221,7 +215,7 @@ func TestLeaderElection(t *testing.T) {
 		{name: "the storage hangs across a handoff", apps: 1, drive: func(t *testing.T, h *haRig) {
 			go func() {
 				time.Sleep(termLength - 15*time.Second) // after A's last poll
-				h.store.blink("hang", time.Minute)
+				h.store.blink(time.Minute, &h.store.hangReads, &h.store.hangWrites)
 			}()
 			assert.LessOrEqual(t, h.lead("A"), h.cfg.Timeout, "leadership loss waits one timeout at most")
 			h.lead("B")
@@ -229,7 +223,7 @@ func TestLeaderElection(t *testing.T) {
 			from := time.Now()
 			go b.elector.startedLeading(context.Background())
 			time.Sleep(termLength)
-			h.store.blink("hang", time.Minute)
+			h.store.blink(time.Minute, &h.store.hangReads, &h.store.hangWrites)
 			began := time.Now()
 			require.NoError(t, b.runs[0].r.Shutdown(t.Context()))
 			assert.LessOrEqual(t, time.Since(began), h.cfg.Timeout, "shutdown waits one timeout at most")

@@ -129,13 +129,14 @@ type point struct {
 	value float64
 }
 
-// recorder is the pipeline: it keeps every point it accepts, by metric, and answers with
-// refuse's verdict when refuse is set.
+// recorder is the pipeline: it keeps every batch and every point it accepts, by App ID and
+// metric, and answers with refuse's verdict when refuse is set.
 type recorder struct {
-	mu     sync.Mutex
-	points map[string][]point
-	refuse func(pmetric.Metrics) error
-	calls  int
+	mu      sync.Mutex
+	batches []pmetric.Metrics
+	points  map[string][]point
+	refuse  func(pmetric.Metrics) error
+	calls   int
 }
 
 func (c *recorder) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
@@ -149,6 +150,7 @@ func (c *recorder) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
 			return err
 		}
 	}
+	c.batches = append(c.batches, md)
 	if c.points == nil {
 		c.points = map[string][]point{}
 	}

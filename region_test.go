@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -108,8 +107,8 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 		}
 		cfg.InitialLookback, cfg.RegionQuality.Platforms = 10*time.Minute, []string{"all", "web"}
 		require.NoError(t, cfg.Validate())
-		sink := new(consumertest.MetricsSink)
-		x := start(t, cfg, sim.Transport(), sink, componenttest.NewNopHost())
+		pipeline := &recorder{}
+		x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
 		plan := x.logs.FilterMessage("Polling ZEGO's real-time monitoring").All()[0].ContextMap()["apis"]
 		assert.Contains(t, plan, "; GetRegionQualityDetail (14 metrics, platforms all and web) every 6m1s: 478 calls a day")
 		time.Sleep(3 * time.Hour)
@@ -119,7 +118,7 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 			return fmt.Sprintf("%s %s %s %s %s %d", metric, platform, region, isoCode(region), bucket, ms)
 		}
 		got := map[string][]float64{}
-		for _, md := range sink.AllMetrics() {
+		for _, md := range pipeline.batches {
 			for _, rm := range md.ResourceMetrics().All() {
 				forEachPoint(rm, func(metric string, dp pmetric.NumberDataPoint) {
 					if !strings.HasPrefix(metric, "zego.region.") {
@@ -160,16 +159,10 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 			}
 		}
 		assert.Greater(t, len(want), 2*170*8*30, "both platforms, about 170 minutes, 8 regions, 30-odd series each")
-		for k := range got {
-			if _, ok := want[k]; !ok {
-				want[k] = nil // reported below as unexpected
-			}
-		}
-		wrong := 0
+		assert.Equal(t, len(want), len(got), "no point but these")
 		for k, v := range want {
-			if !slices.Equal(v, got[k]) && wrong < 10 {
-				wrong++
-				t.Errorf("%s: got %v, want %v", k, got[k], v)
+			if !slices.Equal(v, got[k]) {
+				t.Fatalf("%s: got %v, want %v", k, got[k], v)
 			}
 		}
 
@@ -179,19 +172,7 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 		}
 		assert.Len(t, callsOf(sim, zegoapi.ActionUsage), 60, "usage still polls every 3m1s")
 		for _, api := range []zegoapi.Action{zegoapi.ActionUsage, zegoapi.ActionQuality} {
-			assertExactlyOnce(t, sim, cfg, api, callsOf(sim, api)[0].StartMs, x.cursor(api), func(metric string) []point {
-				var pts []point
-				for _, md := range sink.AllMetrics() {
-					for _, rm := range md.ResourceMetrics().All() {
-						forEachPoint(rm, func(m string, dp pmetric.NumberDataPoint) {
-							if m == metric {
-								pts = append(pts, point{int64(dp.Timestamp()) / 1e6, dp.DoubleValue() + float64(dp.IntValue())})
-							}
-						})
-					}
-				}
-				return pts
-			})
+			assertExactlyOnce(t, sim, cfg, api, callsOf(sim, api)[0].StartMs, x.cursor(api), pipeline.got)
 		}
 	})
 }

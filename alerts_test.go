@@ -85,7 +85,7 @@ func TestPrometheusAlerts(t *testing.T) {
 	loadYAML(t, "deploy/alerts/prometheus/prometheusrule.yaml", &operator)
 	assert.Equal(t, map[string]any{"groups": plain.Groups}, operator.Spec, "prometheusrule.yaml: spec is not the groups of %s", alertRules)
 
-	promtool := tooltest.Path(t, "promtool", "Debian/Ubuntu: apt-get install prometheus")
+	promtool := tooltest.Path(t, "promtool", "Debian/Ubuntu: sudo apt-get install prometheus, or sudo bash scripts/ensure-prometheus.sh")
 	for _, args := range [][]string{{"check", "rules", "zego-alerts.yaml"}, {"test", "rules", "zego-alerts_test.yaml"}} {
 		cmd := exec.Command(promtool, args...)
 		cmd.Dir = filepath.Dir(filepath.FromSlash(alertRules))

@@ -29,8 +29,8 @@ func benchAnswer(seconds int) ([]byte, window) {
 	const firstMs = 1660634097767 // ZEGO's example timestamp: not on a second
 	var b strings.Builder
 	b.WriteString(`{"Code":0,"Message":"success","RequestId":1660645050860325000,"Data":{"Metrics":[`)
-	for m, spec := range apiSpecs[0].metrics {
-		fmt.Fprintf(&b, `%s{"Metric":%q,"Values":[`, map[bool]string{true: ",", false: ""}[m > 0], spec.api)
+	for m, metric := range usageMetrics {
+		fmt.Fprintf(&b, `%s{"Metric":%q,"Values":[`, map[bool]string{true: ",", false: ""}[m > 0], metric.zego)
 		for i := range seconds {
 			fmt.Fprintf(&b, `%s{"Timestamp":%d,"Value":%d}`, map[bool]string{true: ",", false: ""}[i > 0], firstMs+int64(i)*1000, 1000+i%977)
 		}
@@ -43,6 +43,7 @@ func benchAnswer(seconds int) ([]byte, window) {
 func BenchmarkDecodeConvert(b *testing.B) {
 	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), testConfig(), &recorder{}, nil)
 	require.NoError(b, err)
+	p := pollerFor(r, zegoapi.ActionUsage)
 	for _, bc := range benchAnswers {
 		body, w := benchAnswer(bc.seconds)
 		b.Run(bc.name, func(b *testing.B) {
@@ -52,7 +53,7 @@ func BenchmarkDecodeConvert(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if md, _, _ := r.pollers[0].convert(a, w, ""); md.DataPointCount() != 6*bc.seconds {
+				if md, _ := p.collect(p.targets[0], a, w.contains); md.DataPointCount() != 6*bc.seconds {
 					b.Fatalf("%d points", md.DataPointCount())
 				}
 			}

@@ -16,38 +16,19 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-const checkpointVersion = 1
+// checkpointVersion 2 keeps a cursor per request; checkpoints of version 1 (before 0.1.0) are
+// ignored.
+const checkpointVersion = 2
 
 // checkpoint is what survives a restart, or passes to the next leader through a shared
-// storage extension: the cursor and the send times of recent calls, so the quota holds across
+// storage extension: the cursors and the send times of recent calls, so the quota holds across
 // restarts and handoffs too. It holds no secret and no signature.
 type checkpoint struct {
-	Version  int    `json:"version"`
-	AppID    uint32 `json:"app_id"`
-	CursorMs int64  `json:"cursor_ms,omitempty"` // 0: nothing acknowledged yet
-	// PlatformCursorsMs are GetRegionQualityDetail's cursors, one per platform.
-	PlatformCursorsMs map[string]int64 `json:"platform_cursors_ms,omitempty"`
-	CallsMs           []int64          `json:"calls_ms,omitempty"`
-}
-
-// cursorOf is the cursor saved for target, a platform or "" (0: none).
-func (cp *checkpoint) cursorOf(target string) int64 {
-	if target == "" {
-		return cp.CursorMs
-	}
-	return cp.PlatformCursorsMs[target]
-}
-
-func (cp *checkpoint) setCursor(target string, ms int64) {
-	switch {
-	case target == "":
-		cp.CursorMs = ms
-	case ms != 0:
-		if cp.PlatformCursorsMs == nil {
-			cp.PlatformCursorsMs = map[string]int64{}
-		}
-		cp.PlatformCursorsMs[target] = ms
-	}
+	Version int    `json:"version"`
+	AppID   uint32 `json:"app_id"`
+	// Cursors are the acknowledged cursors, by request name (absent: nothing acknowledged yet).
+	Cursors map[string]int64 `json:"cursors,omitempty"`
+	CallsMs []int64          `json:"calls_ms,omitempty"`
 }
 
 // checkpoints loads and saves one interface's checkpoint. Its key names the receiver, the App
@@ -66,11 +47,15 @@ type checkpoints struct {
 func newCheckpoints(client storage.Client, id component.ID, appID uint32, action zegoapi.Action, timeout time.Duration, logger *zap.Logger) *checkpoints {
 	return &checkpoints{
 		client:  client,
-		key:     fmt.Sprintf("zego_checkpoint/%s/app_id=%d/%s", id, appID, action),
+		key:     checkpointKey(id, appID, action),
 		appID:   appID,
 		timeout: timeout,
 		logger:  logger,
 	}
+}
+
+func checkpointKey(id component.ID, appID uint32, action zegoapi.Action) string {
+	return fmt.Sprintf("zego_checkpoint/%s/app_id=%d/%s", id, appID, action)
 }
 
 // load has three outcomes: the stored checkpoint (found); none, because nothing is stored or
@@ -90,7 +75,7 @@ func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool, err 
 		err = fmt.Errorf("version %d, this receiver reads %d", cp.Version, checkpointVersion)
 	case cp.AppID != s.appID:
 		err = fmt.Errorf("it is for app_id %d, not %d", cp.AppID, s.appID)
-	case cp.CursorMs < 0 || slices.ContainsFunc(slices.Collect(maps.Values(cp.PlatformCursorsMs)), func(ms int64) bool { return ms < 0 }):
+	case slices.ContainsFunc(slices.Collect(maps.Values(cp.Cursors)), func(ms int64) bool { return ms < 0 }):
 		err = errors.New("a negative cursor")
 	default:
 		return cp, true, nil

@@ -3,6 +3,7 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -188,15 +189,13 @@ func (cfg *Config) validateQuota() []error {
 	if len(errs) > 0 {
 		return errs
 	}
+	enabled := enabledMetrics(cfg.Metrics)
 	for _, spec := range apiSpecs {
-		if len(spec.enabledMetrics(cfg.Metrics)) == 0 { // an interface never called has no quota to fit
+		if !spec.called(enabled) { // an interface never called has no quota to fit
 			continue
 		}
-		key, interval, calls := "collection_interval", cfg.CollectionInterval, 1
-		if spec.action == zegoapi.ActionRegion {
-			key, interval, calls = "region_quality::collection_interval", cfg.regionInterval(), max(1, len(cfg.RegionQuality.Platforms))
-		}
-		errs = append(errs, cfg.checkInterval(key, interval, spec.action, calls)...)
+		s := spec.schedule(cfg, enabled)
+		errs = append(errs, cfg.checkInterval(s.intervalKey, s.interval, spec.action, max(1, len(s.requests)))...)
 	}
 	return errs
 }
@@ -280,11 +279,7 @@ func (cfg *Config) validateMetrics() []error {
 		}
 		errs = append(errs, fmt.Errorf("%w %q%s; known metrics: %s", errUnknownMetric, name, hint, strings.Join(known, ", ")))
 	}
-	enabled := 0
-	for _, spec := range apiSpecs {
-		enabled += len(spec.enabledMetrics(cfg.Metrics))
-	}
-	if enabled == 0 {
+	if !slices.Contains(slices.Collect(maps.Values(enabledMetrics(cfg.Metrics))), true) {
 		errs = append(errs, errNoMetricEnabled)
 	}
 	return errs

@@ -2,6 +2,7 @@ package zegoreceiver
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
 func loadTestConfig(t *testing.T, name string) *Config {
@@ -51,8 +53,8 @@ func TestLoadValidConfigs(t *testing.T) {
 				assert.Equal(t, QuotaConfig{PerMinute: 3, PerDay: 480}, cfg.Quota)
 				assert.Nil(t, cfg.StorageID)
 				assert.Nil(t, cfg.LeaderElector)
-				assert.Len(t, apiSpecs[0].enabledMetrics(cfg.Metrics), 6, "usage metrics are on by default")
-				assert.Empty(t, apiSpecs[1].enabledMetrics(cfg.Metrics), "quality metrics are off by default")
+				assert.Len(t, asked(cfg, zegoapi.ActionUsage), 6, "usage metrics are on by default")
+				assert.Empty(t, asked(cfg, zegoapi.ActionQuality), "quality metrics are off by default")
 				assert.True(t, cfg.ResourceAttributes.ZegoAppID.Enabled)
 			},
 		},
@@ -71,8 +73,8 @@ func TestLoadValidConfigs(t *testing.T) {
 				assert.Equal(t, &storageID, cfg.StorageID)
 				assert.Equal(t, &electorID, cfg.LeaderElector)
 				assert.False(t, cfg.Metrics.ZegoRealtimeMixConcurrent.Enabled)
-				assert.Len(t, apiSpecs[0].enabledMetrics(cfg.Metrics), 5)
-				assert.Equal(t, []string{"uplink_rtt"}, apiNames(apiSpecs[1].enabledMetrics(cfg.Metrics)))
+				assert.Len(t, asked(cfg, zegoapi.ActionUsage), 5)
+				assert.Equal(t, []string{"uplink_rtt"}, asked(cfg, zegoapi.ActionQuality))
 				val, ok := cfg.Headers.Get("X-Team")
 				assert.True(t, ok)
 				assert.Equal(t, configopaque.String("platform"), val)
@@ -98,8 +100,8 @@ func TestLoadValidConfigs(t *testing.T) {
 			// With every usage metric off, only GetRealtimeQuality is called, so only its quota counts.
 			name: "quality_only",
 			check: func(t *testing.T, cfg *Config) {
-				assert.Empty(t, apiSpecs[0].enabledMetrics(cfg.Metrics))
-				assert.Len(t, apiSpecs[1].enabledMetrics(cfg.Metrics), 8)
+				assert.Empty(t, asked(cfg, zegoapi.ActionUsage))
+				assert.Len(t, asked(cfg, zegoapi.ActionQuality), 8)
 			},
 		},
 	}
@@ -186,7 +188,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "unknown_metric",
 			wantErrs: []error{errUnknownMetric},
-			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "known metrics: zego.realtime.publish_concurrent"},
+			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "known metrics: zego.realtime.audio_break_rate, "},
 		},
 		{
 			name:     "zero_timeout_and_interval",
@@ -243,4 +245,10 @@ func TestServerSecretIsOpaque(t *testing.T) {
 	cfg := loadTestConfig(t, "defaults")
 	assert.NotContains(t, cfg.ServerSecret.String(), "s3cr3t")
 	assert.NotContains(t, cfg.ServerSecret.GoString(), "s3cr3t")
+}
+
+// asked is what a poll asks api for under cfg: the ZEGO names of its enabled metrics.
+func asked(cfg *Config, api zegoapi.Action) []string {
+	spec := apiSpecs[slices.IndexFunc(apiSpecs, func(s apiSpec) bool { return s.action == api })]
+	return spec.schedule(cfg, enabledMetrics(cfg.Metrics)).requests[0].query(0, 0).Metrics
 }

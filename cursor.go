@@ -56,3 +56,6 @@ func (c *cursor) saved() int64 {
 	}
 	return 0
 }
+
+// contains reports whether w holds a point at ms.
+func (w window) contains(ms int64) bool { return ms > w.afterMs && ms <= w.untilMs }

@@ -50,9 +50,7 @@ func setEnabled(t *testing.T, cfg *Config, enabled bool, names ...string) {
 }
 
 func enableQuality(t *testing.T, cfg *Config) {
-	for _, m := range apiSpecs[1].metrics {
-		setEnabled(t, cfg, true, m.name)
-	}
+	setEnabled(t, cfg, true, realtimeNames(qualityMetrics)...)
 }
 
 type roundTrip func(*http.Request) (*http.Response, error)
@@ -108,15 +106,17 @@ func (x *run) counter(t *testing.T, name string, attrs ...attribute.KeyValue) in
 	return n
 }
 
+// pollerFor is r's poller of api.
+func pollerFor(r *zegoReceiver, api zegoapi.Action) *poller {
+	return r.pollers[slices.IndexFunc(r.pollers, func(p *poller) bool { return p.spec.action == api })]
+}
+
+// cursor is where the first request of api resumes.
 func (x *run) cursor(api zegoapi.Action) int64 {
-	for _, p := range x.r.pollers {
-		if p.spec.action == api {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			return p.cursors[0].afterMs
-		}
-	}
-	return 0
+	p := pollerFor(x.r, api)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.targets[0].cursor.afterMs
 }
 
 func apiAttr(a zegoapi.Action) attribute.KeyValue { return attribute.String("api", string(a)) }
@@ -136,7 +136,6 @@ type recorder struct {
 	batches []pmetric.Metrics
 	points  map[string][]point
 	refuse  func(pmetric.Metrics) error
-	calls   int
 }
 
 func (c *recorder) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
@@ -144,7 +143,6 @@ func (c *recorder) Capabilities() consumer.Capabilities { return consumer.Capabi
 func (c *recorder) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls++
 	if c.refuse != nil {
 		if err := c.refuse(md); err != nil {
 			return err
@@ -192,15 +190,19 @@ func forEachPoint(rm pmetric.ResourceMetrics, f func(metric string, dp pmetric.N
 // simulator's value.
 func assertExactlyOnce(t *testing.T, sim *zegosim.Server, cfg *Config, api zegoapi.Action, afterMs, untilMs int64, got func(string) []point) {
 	t.Helper()
-	spec := apiSpecs[slices.IndexFunc(apiSpecs, func(s apiSpec) bool { return s.action == api })]
+	metrics := map[zegoapi.Action][]realtimeMetric{zegoapi.ActionUsage: usageMetrics, zegoapi.ActionQuality: qualityMetrics}[api]
 	times := sim.PointTimes(string(api), afterMs, untilMs)
 	require.NotEmpty(t, times)
-	for _, m := range spec.enabledMetrics(cfg.Metrics) {
+	enabled := enabledMetrics(cfg.Metrics)
+	for _, m := range metrics {
+		if !enabled[m.name()] {
+			continue
+		}
 		want := make([]point, len(times))
 		for i, ms := range times {
-			want[i] = point{ms, sim.Value(cfg.AppID, m.api, ms)}
+			want[i] = point{ms, sim.Value(cfg.AppID, m.zego, ms)}
 		}
-		if !assert.Equal(t, want, got(m.name), "%s: each point of (%d, %d] once, in order", m.name, afterMs, untilMs) {
+		if !assert.Equal(t, want, got(m.name()), "%s: each point of (%d, %d] once, in order", m.name(), afterMs, untilMs) {
 			return
 		}
 	}

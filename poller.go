@@ -1,13 +1,10 @@
 package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,11 +32,13 @@ const largeWindow = 30 * time.Minute
 // maxReadRetry bounds the wait between two attempts to read a checkpoint from a failing storage.
 const maxReadRetry = 10 * time.Second
 
-// poller polls one ZEGO interface on its own schedule, with its own cursor, quota ledger,
-// backoff and checkpoint, so that a failure of one interface never holds another back.
+// poller polls one ZEGO interface on its own schedule, with its own quota ledger, backoff and
+// checkpoint, and a cursor for each request, so that a failure of one interface never holds
+// another back. It drives every request alike.
 type poller struct {
 	spec     apiSpec
-	metrics  []metricSpec // the enabled ones, in request order
+	schedule schedule
+	metrics  int // how many of its metrics are enabled
 	cfg      *Config
 	client   *zegoapi.Client
 	next     consumer.Metrics
@@ -53,14 +52,8 @@ type poller struct {
 	store    *checkpoints
 	host     component.Host
 
-	interval time.Duration
-	// targets are what each poll calls for, one call each: GetRegionQualityDetail's platforms, or
-	// one "" for the other interfaces.
-	targets []string
-	keep    func(name, iso string) bool // the regions region_quality::regions keeps
-
-	mu      sync.Mutex // guards cursors and ledger, which telemetry callbacks read
-	cursors []cursor   // one per target
+	mu      sync.Mutex // guards the targets' cursors and the ledger, which telemetry callbacks read
+	targets []*target  // one per request, in schedule order
 	ledger  *quotaLedger
 
 	// Touched only by the poll loop.
@@ -70,6 +63,12 @@ type poller struct {
 	warnedBadPts bool
 	losing       bool // data aged out since the last delivery
 	delivered    bool
+}
+
+// target is a request and where its next window starts.
+type target struct {
+	request
+	cursor cursor
 }
 
 // run polls at initial_delay and then every interval, on a fixed schedule: a slow poll delays
@@ -84,12 +83,12 @@ func (p *poller) run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		for i := range p.targets {
+		for _, t := range p.targets {
 			if ctx.Err() == nil {
-				p.poll(ctx, i)
+				p.poll(ctx, t)
 			}
 		}
-		next = nextTick(next, p.interval, time.Now())
+		next = nextTick(next, p.schedule.interval, time.Now())
 		timer.Reset(time.Until(next))
 	}
 }
@@ -102,12 +101,47 @@ func nextTick(last time.Time, interval time.Duration, now time.Time) time.Time {
 	return last.Add((now.Sub(last)/interval + 1) * interval)
 }
 
-// poll makes at most one call for target i and hands what it returns to the pipeline as one
-// batch.
-func (p *poller) poll(ctx context.Context, i int) {
+// poll makes at most one call for t and hands what it returns to the pipeline as one batch.
+func (p *poller) poll(ctx context.Context, t *target) {
+	w, due := p.window(ctx, t)
+	if !due {
+		return
+	}
+	if w.length() > largeWindow {
+		select {
+		case p.slots <- struct{}{}:
+			defer func() { <-p.slots }()
+		case <-ctx.Done():
+			return
+		}
+	}
+	answer, err := p.call(ctx, t, w)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.failed(ctx, err)
+		}
+		return
+	}
+	p.succeeded(ctx)
+	md, invalid := p.collect(t, answer, w.contains)
+	p.countInvalid(ctx, invalid+answer.Invalid, answer.RequestID)
+	if !p.deliver(ctx, md, w) {
+		return
+	}
+	p.mu.Lock()
+	t.cursor.advance(w)
+	p.mu.Unlock()
+	p.losing = false
+	p.save(ctx)
+}
+
+// window is t's next window, and whether a call for it is due now: it is not when it is empty,
+// during a backoff, or when the quota allows no call. What aged out of the retention since the
+// last poll is counted.
+func (p *poller) window(ctx context.Context, t *target) (window, bool) {
 	now := time.Now()
 	p.mu.Lock()
-	w, lostMs := p.cursors[i].next(now, p.cfg.DataDelay, p.cfg.InitialLookback, p.spec.retention)
+	w, lostMs := t.cursor.next(now, p.cfg.DataDelay, p.cfg.InitialLookback, p.spec.retention)
 	quotaAllows := p.ledger.allow(now)
 	p.mu.Unlock()
 	if lostMs > 0 {
@@ -122,79 +156,66 @@ func (p *poller) poll(ctx context.Context, i int) {
 	}
 	switch {
 	case w.empty():
-		return
+		return w, false
 	case !p.backoff.allows(now):
 		p.skip(ctx, "backing off after an error", zap.Time("until", p.backoff.until))
-		return
+		return w, false
 	case !quotaAllows:
 		p.skip(ctx, "the quota allows no call now")
-		return
+		return w, false
 	}
-	if w.length() > largeWindow {
-		select {
-		case p.slots <- struct{}{}:
-			defer func() { <-p.slots }()
-		case <-ctx.Done():
-			return
-		}
-	}
+	return w, true
+}
 
-	// The call enters the ledger and the checkpoint before it is sent: ZEGO meters it on
-	// arrival, and a crash mid-call must not hide it from the quota.
+// call asks ZEGO for w. The call enters the ledger and the checkpoint before it is sent: ZEGO
+// meters it on arrival, and a crash mid-call must not hide it from the quota.
+func (p *poller) call(ctx context.Context, t *target, w window) (*zegoapi.Answer, error) {
 	p.mu.Lock()
 	p.ledger.record(time.Now())
 	p.mu.Unlock()
 	p.save(ctx)
 	if ctx.Err() != nil { // the term ended meanwhile: not a leader any more
-		return
+		return nil, ctx.Err()
 	}
-	callCtx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	// ZEGO does not say whether StartTs and EndTs are inclusive: [after, until+1] covers
-	// (after, until] either way, and convert drops what lies outside.
-	q := zegoapi.Query{Action: p.spec.action, StartMs: w.afterMs, EndMs: w.untilMs + 1}
-	if platform := p.targets[i]; platform == "" {
-		q.Metrics = apiNames(p.metrics)
-	} else {
-		q.Region, q.Platform = "all", platform
-	}
-	answer, err := p.client.Get(callCtx, q)
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil {
-			p.failed(ctx, err)
-		}
-		return
-	}
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	// ZEGO does not say whether StartTs and EndTs are inclusive: the queries ask for
+	// [after, until+1], which covers (after, until] either way, and take drops what lies outside.
+	return p.client.Get(ctx, t.query(w.afterMs, w.untilMs))
+}
+
+func (p *poller) succeeded(ctx context.Context) {
 	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(metadata.AttributeOutcomeSuccess))
 	if p.failures.recovered() {
 		p.logger.Info(string(p.spec.action) + " calls succeed again")
 	}
 	p.backoff = backoff{}
 	componentstatus.ReportStatus(p.host, componentstatus.NewEvent(componentstatus.StatusOK))
+}
 
-	md, invalid, newestMs := p.convert(answer, w, p.targets[i])
-	if invalid > 0 {
-		p.tb.ReceiverZegoPointsInvalid.Add(ctx, int64(invalid), p.api)
-		log := p.logger.Debug
-		if !p.warnedBadPts { // once: the count is in otelcol_receiver_zego_points_invalid
-			p.warnedBadPts, log = true, p.logger.Warn
-		}
-		log("Skipped points whose timestamp or value was unusable", zap.Int("points", invalid), zap.String("request_id", answer.RequestID))
-	}
-	if !p.deliver(ctx, md, w, newestMs) {
+// collect turns the points of a at the times take accepts into one batch, and says how many
+// did not fit their metric.
+func (p *poller) collect(t *target, a *zegoapi.Answer, take func(ms int64) bool) (pmetric.Metrics, int) {
+	invalid := t.record(p.mb, a, take)
+	return p.mb.Emit(metadata.WithResource(p.resource)), invalid
+}
+
+func (p *poller) countInvalid(ctx context.Context, invalid int, requestID string) {
+	if invalid == 0 {
 		return
 	}
-	p.mu.Lock()
-	p.cursors[i].advance(w)
-	p.mu.Unlock()
-	p.losing = false
-	p.save(ctx)
+	p.tb.ReceiverZegoPointsInvalid.Add(ctx, int64(invalid), p.api)
+	log := p.logger.Debug
+	if !p.warnedBadPts { // once: the count is in otelcol_receiver_zego_points_invalid
+		p.warnedBadPts, log = true, p.logger.Warn
+	}
+	log("Skipped points whose timestamp or value was unusable", zap.Int("points", invalid), zap.String("request_id", requestID))
 }
 
 // deliver hands md to the pipeline and says whether the cursor may move past w: yes when the
 // pipeline took it, or refused it for good (then it is dropped and counted); no when it may
 // take it later (then the same window is asked for again).
-func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window, newestMs int64) bool {
+func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window) bool {
 	points := md.DataPointCount()
 	if points == 0 { // an empty success moves the cursor too
 		return true
@@ -208,8 +229,7 @@ func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window, newe
 		p.tb.ReceiverZegoPointsEmitted.Add(ctx, int64(points), p.api)
 		if !p.delivered {
 			p.delivered = true
-			p.logger.Info("First batch delivered; quiet from now on while healthy",
-				zap.Int("points", points), zap.Time("newest", msTime(newestMs)))
+			p.logger.Info("First batch delivered; quiet from now on while healthy", zap.Int("points", points), zap.Time("newest", newest(md)))
 		}
 		return true
 	case consumererror.IsPermanent(err):
@@ -224,43 +244,6 @@ func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window, newe
 		p.logger.Warn("The pipeline did not accept the batch; the same window will be asked for again at the next poll", fields...)
 	}
 	return false
-}
-
-// convert turns an answer into one batch through the MetricsBuilder: per metric, the points
-// inside w, each at its own time, in ascending order, a repeated timestamp once (the first
-// one in answer order wins). It also returns how many points did not fit their metric, and
-// the newest point's time. A platform's answer holds GetRegionQualityDetail's entries.
-func (p *poller) convert(a *zegoapi.Answer, w window, platform string) (md pmetric.Metrics, invalid int, newestMs int64) {
-	if platform != "" {
-		invalid, newestMs = recordRegions(p.mb, a, w, platform, p.keep)
-		return p.mb.Emit(metadata.WithResource(p.resource)), invalid, newestMs
-	}
-	invalid = a.Invalid
-	for _, m := range p.metrics {
-		var pts []zegoapi.Point
-		for _, s := range a.Series {
-			if s.Metric != m.api {
-				continue
-			}
-			for _, pt := range s.Points {
-				if pt.TimestampMs > w.afterMs && pt.TimestampMs <= w.untilMs {
-					pts = append(pts, pt)
-				}
-			}
-		}
-		slices.SortStableFunc(pts, func(a, b zegoapi.Point) int { return cmp.Compare(a.TimestampMs, b.TimestampMs) })
-		for i, pt := range pts {
-			if i > 0 && pt.TimestampMs == pts[i-1].TimestampMs {
-				continue
-			}
-			if m.record(p.mb, pcommon.Timestamp(pt.TimestampMs*int64(time.Millisecond)), pt.Value) {
-				newestMs = max(newestMs, pt.TimestampMs)
-			} else {
-				invalid++
-			}
-		}
-	}
-	return p.mb.Emit(metadata.WithResource(p.resource)), invalid, newestMs
 }
 
 // failed applies the error class's backoff, counts the call and logs each distinct cause once.
@@ -301,10 +284,39 @@ func (p *poller) skip(ctx context.Context, why string, fields ...zap.Field) {
 	p.logger.Debug("Poll skipped: "+why+"; the next poll's window covers it", fields...)
 }
 
-// restore reads the checkpoint, retrying while the storage fails: no call and no save may
-// come before it is read, or this replica could overwrite what another leader saved. It says
-// where polling resumes; false when ctx ended first.
-func (p *poller) restore(ctx context.Context) (string, bool) {
+// restore reads the checkpoint and says where each request resumes; false when ctx ended first.
+func (p *poller) restore(ctx context.Context) ([]string, bool) {
+	cp, found, ok := p.load(ctx)
+	if !ok {
+		return nil, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var where []string
+	for _, t := range p.targets {
+		c := &t.cursor
+		if found {
+			c.restore(cp.Cursors[t.name()])
+		}
+		from := fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback)
+		switch {
+		case c.acknowledged && found:
+			from = "checkpoint at " + msTime(c.afterMs).Format(time.RFC3339)
+		case c.acknowledged:
+			from = "this receiver's own cursor at " + msTime(c.afterMs).Format(time.RFC3339)
+		}
+		where = append(where, t.name()+" from "+from)
+	}
+	if found {
+		p.ledger.restore(cp.CallsMs, time.Now())
+	}
+	return where, true
+}
+
+// load reads the checkpoint, retrying while the storage fails: no call and no save may come
+// before it is read, or this replica could overwrite what another leader saved. ok is false
+// when ctx ended first.
+func (p *poller) load(ctx context.Context) (cp checkpoint, found, ok bool) {
 	cp, found, err := p.store.load(ctx)
 	for wait := time.Second; err != nil; wait = min(2*wait, maxReadRetry) {
 		log := p.logger.Debug
@@ -315,45 +327,22 @@ func (p *poller) restore(ctx context.Context) (string, bool) {
 			zap.Error(err), zap.Duration("retry_in", wait))
 		select {
 		case <-ctx.Done():
-			return "", false
+			return cp, false, false
 		case <-time.After(wait):
 		}
 		cp, found, err = p.store.load(ctx)
 	}
-	if ctx.Err() != nil {
-		return "", false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var where []string
-	for i, target := range p.targets {
-		c := &p.cursors[i]
-		if found {
-			c.restore(cp.cursorOf(target))
-		}
-		var from string
-		switch {
-		case c.acknowledged && found:
-			from = "checkpoint at " + msTime(c.afterMs).Format(time.RFC3339)
-		case c.acknowledged:
-			from = "this receiver's own cursor at " + msTime(c.afterMs).Format(time.RFC3339)
-		default:
-			from = fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback)
-		}
-		where = append(where, strings.TrimPrefix(target+": "+from, ": "))
-	}
-	if found {
-		p.ledger.restore(cp.CallsMs, time.Now())
-	}
-	return strings.Join(where, ", "), true
+	return cp, found, ctx.Err() == nil
 }
 
-// save checkpoints the acknowledged cursor and every call sent, unless the term is over.
+// save checkpoints the acknowledged cursors and every call sent, unless the term is over.
 func (p *poller) save(ctx context.Context) {
 	p.mu.Lock()
-	cp := checkpoint{CallsMs: p.ledger.snapshot(time.Now())}
-	for i, target := range p.targets {
-		cp.setCursor(target, p.cursors[i].saved())
+	cp := checkpoint{CallsMs: p.ledger.snapshot(time.Now()), Cursors: map[string]int64{}}
+	for _, t := range p.targets {
+		if ms := t.cursor.saved(); ms != 0 {
+			cp.Cursors[t.name()] = ms
+		}
 	}
 	p.mu.Unlock()
 	p.store.save(ctx, cp)
@@ -364,9 +353,9 @@ func (p *poller) cursorLag() (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	oldest := int64(math.MaxInt64)
-	for _, c := range p.cursors {
-		if c.afterMs != 0 {
-			oldest = min(oldest, c.afterMs)
+	for _, t := range p.targets {
+		if t.cursor.afterMs != 0 {
+			oldest = min(oldest, t.cursor.afterMs)
 		}
 	}
 	return time.Since(msTime(oldest)), oldest != math.MaxInt64
@@ -408,12 +397,19 @@ func outcome(o metadata.AttributeOutcome) metric.AddOption {
 	return metric.WithAttributes(attribute.String("outcome", o.String()))
 }
 
-func apiNames(ms []metricSpec) []string {
-	names := make([]string, len(ms))
-	for i, m := range ms {
-		names[i] = m.api
+// newest is the time of md's newest point.
+func newest(md pmetric.Metrics) time.Time {
+	var ts pcommon.Timestamp
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				for _, dp := range m.Gauge().DataPoints().All() {
+					ts = max(ts, dp.Timestamp())
+				}
+			}
+		}
 	}
-	return names
+	return ts.AsTime()
 }
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

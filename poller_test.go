@@ -62,11 +62,11 @@ func TestConvertGolden(t *testing.T) {
 			require.NoError(t, err)
 			answer, err := zegoapi.Decode(body)
 			require.NoError(t, err)
-			p := r.pollers[0]
+			p := pollerFor(r, zegoapi.ActionUsage)
 			if strings.HasPrefix(tt.answer, "quality") {
-				p = r.pollers[1]
+				p = pollerFor(r, zegoapi.ActionQuality)
 			}
-			actual, _, _ := p.convert(answer, tt.window, "")
+			actual, _ := p.collect(p.targets[0], answer, tt.window.contains)
 
 			path := filepath.Join("testdata", "golden", tt.golden)
 			if *updateGolden {

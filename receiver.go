@@ -11,10 +11,8 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
@@ -25,13 +23,6 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
-
-// leaderElector is what the receiver needs of contrib's k8s_leader_elector extension, declared
-// here so that the receiver does not depend on that module. The extension calls
-// onStartedLeading each time this replica wins the lease, and onStoppedLeading when it loses it.
-type leaderElector interface {
-	SetCallBackFuncs(onStartedLeading func(context.Context), onStoppedLeading func())
-}
 
 // zegoReceiver polls ZEGO on its own loops rather than through the Collector's scraper
 // controller, because a cursor may only move once the pipeline has answered, and the
@@ -53,16 +44,6 @@ type zegoReceiver struct {
 	term     atomic.Pointer[term] // the latest term, nil before the first and after Shutdown
 }
 
-// term is one stretch of polling. It ends when its context does, or when it is ended; a term
-// that ended never holds up another.
-type term struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{} // closed once its loops have stopped and its checkpoints are saved
-}
-
-func (t *term) live() bool { return t != nil && t.ctx.Err() == nil }
-
 func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}) (*zegoReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
 		ReceiverID: set.ID, Transport: "http", ReceiverCreateSettings: set,
@@ -79,31 +60,37 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb}
 	// The App ID on every instrument tells apart the receivers of one collector.
 	appID := attribute.String("zego.app_id", strconv.FormatUint(uint64(cfg.AppID), 10))
+	enabled := enabledMetrics(cfg.Metrics)
 	for _, spec := range apiSpecs {
-		metrics := spec.enabledMetrics(cfg.Metrics)
-		if len(metrics) == 0 {
+		if !spec.called(enabled) {
 			continue
 		}
-		// A gauge point from ZEGO is an instant reading: no start timestamp.
-		mb := metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0))
-		rb := mb.NewResourceBuilder()
-		rb.SetZegoAppID(appID.Value.AsString())
-		targets, interval := []string{""}, cfg.CollectionInterval
-		if spec.action == zegoapi.ActionRegion {
-			targets, interval = cfg.RegionQuality.Platforms, cfg.regionInterval()
-		}
-		r.pollers = append(r.pollers, &poller{
-			spec: spec, metrics: metrics, cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
-			interval: interval, targets: targets, cursors: make([]cursor, len(targets)),
-			keep:   regionFilter(cfg.RegionQuality.Regions),
+		p := &poller{
+			spec: spec, schedule: spec.schedule(cfg, enabled), cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
 			api:    metric.WithAttributeSet(attribute.NewSet(appID, attribute.String("api", spec.attr.String()))),
 			logger: logger.With(zap.String("api", string(spec.action))),
-			mb:     mb, resource: rb.Emit(), slots: slots,
-			ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
-		})
+			// A gauge point from ZEGO is an instant reading: no start timestamp.
+			mb:    metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0)),
+			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
+		}
+		rb := p.mb.NewResourceBuilder()
+		rb.SetZegoAppID(appID.Value.AsString())
+		p.resource = rb.Emit()
+		for _, name := range spec.metrics {
+			p.metrics += int(btoi(enabled[name]))
+		}
+		for _, req := range p.schedule.requests {
+			p.targets = append(p.targets, &target{request: req})
+		}
+		r.pollers = append(r.pollers, p)
 	}
-	err = errors.Join(
-		tb.RegisterReceiverZegoCursorLagCallback(func(_ context.Context, o metric.Float64Observer) error {
+	return r, r.registerTelemetry(appID)
+}
+
+// registerTelemetry registers the gauges read when the Collector's telemetry is collected.
+func (r *zegoReceiver) registerTelemetry(appID attribute.KeyValue) error {
+	return errors.Join(
+		r.tb.RegisterReceiverZegoCursorLagCallback(func(_ context.Context, o metric.Float64Observer) error {
 			for _, p := range r.pollers {
 				if lag, ok := p.cursorLag(); ok {
 					o.Observe(lag.Seconds(), p.api)
@@ -111,27 +98,30 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			}
 			return nil
 		}),
-		tb.RegisterReceiverZegoQuotaRemainingCallback(func(_ context.Context, o metric.Int64Observer) error {
+		r.tb.RegisterReceiverZegoQuotaRemainingCallback(func(_ context.Context, o metric.Int64Observer) error {
 			for _, p := range r.pollers {
 				o.Observe(int64(p.quotaLeft()), p.api)
 			}
 			return nil
 		}),
-		tb.RegisterReceiverZegoLeaderCallback(func(_ context.Context, o metric.Int64Observer) error {
-			leading := int64(0)
-			if r.term.Load().live() {
-				leading = 1
-			}
-			o.Observe(leading, metric.WithAttributes(appID))
+		r.tb.RegisterReceiverZegoLeaderCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(btoi(r.term.Load().live()), metric.WithAttributes(appID))
 			return nil
 		}),
 	)
-	return r, err
+}
+
+func btoi(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Start builds the client, opens the checkpoint storage, says what the receiver will do, and
-// starts a polling term (or, with k8s_leader_elector, waits to be elected). It never waits on
-// the network or the storage: a term reads its checkpoints before its first call.
+// starts a polling term (or, with k8s_leader_elector, waits to be elected). It never calls
+// ZEGO, and of the storage it waits only for the client to open (a file storage opens its
+// file): a term reads its checkpoints before its first call.
 func (r *zegoReceiver) Start(ctx context.Context, host component.Host) error {
 	elector, err := r.setUp(ctx, host)
 	if err != nil || elector == nil {
@@ -205,82 +195,6 @@ func storageClient(ctx context.Context, host component.Host, id, self component.
 	return client, nil
 }
 
-// startedLeading begins a term from the checkpoint, which a storage shared between the
-// replicas carries from the previous leader: its cursor and the calls it spent. client-go calls
-// it on a goroutine of its own, so it can arrive after the term's stop, its context already
-// canceled: such a term is over before it began, and is ignored.
-func (r *zegoReceiver) startedLeading(ctx context.Context) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.shutdown || ctx.Err() != nil {
-		r.logger.Debug("A leadership term that was already over is ignored")
-		return
-	}
-	r.endLocked() // an elector calls stop between two terms; should it not, the newer term wins
-	r.beginLocked(ctx, "Elected leader: polling starts")
-	r.reportLeading(true)
-}
-
-// stoppedLeading ends the term that runs (a call in flight is canceled; it stays in the
-// ledger), saves the checkpoint for the next leader, and stands by.
-func (r *zegoReceiver) stoppedLeading() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.term.Load() == nil {
-		return
-	}
-	r.endLocked()
-	r.logger.Info("Lost leadership: polling stopped, checkpoint saved; standing by")
-	r.reportLeading(false)
-}
-
-// beginLocked starts a term under parent: it reads each interface's checkpoint, says where
-// polling resumes, and runs the loops. Call with r.mu held.
-func (r *zegoReceiver) beginLocked(parent context.Context, announce string) {
-	ctx, cancel := context.WithCancel(parent)
-	t := &term{ctx: ctx, cancel: cancel, done: make(chan struct{})}
-	r.term.Store(t)
-	go func() {
-		defer close(t.done)
-		var from []string
-		for _, p := range r.pollers {
-			where, ok := p.restore(ctx)
-			if !ok {
-				return // over before every checkpoint could be read: nothing to save
-			}
-			from = append(from, fmt.Sprintf("%s from %s", p.spec.action, where))
-		}
-		r.logger.Info(announce, zap.Strings("from", from))
-		var loops sync.WaitGroup
-		for _, p := range r.pollers {
-			loops.Go(func() { p.run(ctx) })
-		}
-		loops.Wait()
-		// The last saves, made as the term ends, share one timeout: a hung storage delays the
-		// end of leadership or Shutdown by that much at most.
-		final, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
-		defer cancel()
-		for _, p := range r.pollers {
-			p.save(final)
-		}
-	}()
-}
-
-// endLocked ends the latest term and waits for it: at most one timeout when the storage hangs.
-// Call with r.mu held.
-func (r *zegoReceiver) endLocked() {
-	if t := r.term.Swap(nil); t != nil {
-		t.cancel()
-		<-t.done
-	}
-}
-
-func (r *zegoReceiver) reportLeading(leading bool) {
-	attrs := pcommon.NewMap()
-	attrs.PutBool("zego.leader", leading)
-	componentstatus.ReportStatus(r.host, componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs)))
-}
-
 // Shutdown ends the term that runs, saves the checkpoints and closes the storage client. It is
 // safe without Start.
 func (r *zegoReceiver) Shutdown(ctx context.Context) error {
@@ -299,11 +213,12 @@ func (r *zegoReceiver) Shutdown(ctx context.Context) error {
 func (r *zegoReceiver) logPlan(leaderElection string) {
 	var apis []string
 	for _, p := range r.pollers {
-		what := fmt.Sprintf("%d metrics", len(p.metrics))
-		if p.targets[0] != "" {
-			what += ", platforms " + strings.Join(p.targets, " and ")
+		s := p.schedule
+		what := fmt.Sprintf("%d metrics", p.metrics)
+		if s.detail != "" {
+			what += ", " + s.detail
 		}
-		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %d calls a day", p.spec.action, what, p.interval, int64(len(p.targets))*int64(day/p.interval)))
+		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %d calls a day", p.spec.action, what, s.interval, int64(len(s.requests))*int64(day/s.interval)))
 	}
 	storageName := "none: a restart fetches initial_lookback again and forgets the calls already made"
 	if r.cfg.StorageID != nil {

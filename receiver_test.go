@@ -17,7 +17,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -41,35 +40,6 @@ var (
 	storageID = component.MustNewID("shared_storage")
 	electorID = component.MustNewID("k8s_leader_elector")
 )
-
-// sharedStorage is a storage extension whose clients share one store, as replicas share a
-// redis_storage; closing a client leaves the store to the others.
-type sharedStorage struct {
-	component.StartFunc
-	component.ShutdownFunc
-	store *storagetest.TestClient
-	fail  error // returned by GetClient when set
-}
-
-func newSharedStorage() *sharedStorage {
-	return &sharedStorage{store: storagetest.NewInMemoryClient(component.KindReceiver, component.MustNewID("zego"), "")}
-}
-
-func (s *sharedStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
-	return keepOpen{s.store}, s.fail
-}
-
-type keepOpen struct{ storage.Client }
-
-func (keepOpen) Close(context.Context) error { return nil }
-
-func hostWith(exts map[component.ID]component.Component) component.Host {
-	h := storagetest.NewStorageHost()
-	for id, ext := range exts {
-		h = h.WithExtension(id, ext)
-	}
-	return h
-}
 
 // The plan comes before any call, then where polling resumes once the checkpoint is read; then
 // one line for the first batch, and quiet while healthy.
@@ -107,7 +77,7 @@ func TestStartSaysThePlanFirst(t *testing.T) {
 
 func TestStartFailsLoudly(t *testing.T) {
 	broken := newSharedStorage()
-	broken.fail = errors.New("timeout")
+	broken.openErr = errors.New("timeout")
 	tests := []struct {
 		name    string
 		edit    func(*Config)
@@ -168,21 +138,19 @@ func TestShutdownCancelsACallInFlight(t *testing.T) {
 		began := time.Now()
 		require.NoError(t, x.r.Shutdown(t.Context()))
 		assert.Equal(t, began, time.Now(), "no wait for the slow answer")
-		raw, err := store.store.Get(t.Context(), "zego_checkpoint/zego/app_id=12345/GetRealtimeUsage")
+		raw, err := store.TestClient.Get(t.Context(), checkpointKey(component.NewID(metadata.Type), testAppID, zegoapi.ActionUsage))
 		require.NoError(t, err)
 		var cp checkpoint
 		require.NoError(t, json.Unmarshal(raw, &cp))
 		assert.Len(t, cp.CallsMs, 1)
-		assert.Zero(t, cp.CursorMs, "nothing was acknowledged")
+		assert.Empty(t, cp.Cursors, "nothing was acknowledged")
 	})
 }
 
-// leader is the leader gauge; after Shutdown, which removes it, 0.
+// leader is the leader gauge of a receiver that runs (Shutdown removes it).
 func (x *run) leader(t *testing.T) int64 {
+	t.Helper()
 	m, err := x.tel.GetMetric("otelcol_receiver_zego_leader")
-	if x.r.shutdown {
-		return 0
-	}
 	require.NoError(t, err)
 	return m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value
 }
@@ -214,9 +182,9 @@ func TestConsumeContract(t *testing.T) {
 	cfg.Endpoint = srv.URL
 	cfg.CollectionInterval, cfg.InitialDelay, cfg.DataDelay, cfg.InitialLookback = 10*time.Millisecond, 0, 200*time.Millisecond, time.Minute
 	cfg.Quota = QuotaConfig{PerMinute: 100_000, PerDay: 100_000_000}
-	for _, m := range apiSpecs[0].metrics {
-		if m.api != "online_user" {
-			setEnabled(t, cfg, false, m.name)
+	for _, m := range usageMetrics {
+		if m.zego != "online_user" {
+			setEnabled(t, cfg, false, m.name())
 		}
 	}
 	factory := receiver.NewFactory(metadata.Type, func() component.Config { return cfg },
@@ -368,7 +336,7 @@ func TestSecretNeverLeaks(t *testing.T) {
 			line := fmt.Sprint(e.Message, e.ContextMap())
 			assert.NotRegexp(t, leak, line)
 		}
-		require.NoError(t, store.store.Walk(t.Context(), func(key string, value []byte) ([]*storage.Operation, error) {
+		require.NoError(t, store.TestClient.Walk(t.Context(), func(key string, value []byte) ([]*storage.Operation, error) {
 			assert.NotRegexp(t, leak, key+string(value))
 			return nil, nil
 		}))

@@ -2,9 +2,7 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
 	"cmp"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,67 +15,72 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-// regionMetrics are GetRegionQualityDetail's metrics. recordRegions records them from whole
-// entries, so none has a ZEGO metric name (api) or a record func of its own.
-var regionMetrics = []metricSpec{
-	{name: "zego.region.peer_to_peer_delay.ratio", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionPeerToPeerDelayRatio.Enabled }},
-	{name: "zego.region.peer_to_peer_delay.samples", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionPeerToPeerDelaySamples.Enabled }},
-	{name: "zego.region.peer_to_peer_packet_loss.ratio", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionPeerToPeerPacketLossRatio.Enabled }},
-	{name: "zego.region.peer_to_peer_packet_loss.samples", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionPeerToPeerPacketLossSamples.Enabled }},
-	{name: "zego.region.video_break.ratio", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionVideoBreakRatio.Enabled }},
-	{name: "zego.region.video_break.samples", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionVideoBreakSamples.Enabled }},
-	{name: "zego.region.audio_break.ratio", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionAudioBreakRatio.Enabled }},
-	{name: "zego.region.audio_break.samples", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionAudioBreakSamples.Enabled }},
-	{name: "zego.region.video_first_frame.ratio", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionVideoFirstFrameRatio.Enabled }},
-	{name: "zego.region.video_first_frame.samples", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionVideoFirstFrameSamples.Enabled }},
-	{name: "zego.region.audio_first_frame.ratio", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionAudioFirstFrameRatio.Enabled }},
-	{name: "zego.region.audio_first_frame.samples", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionAudioFirstFrameSamples.Enabled }},
-	{name: "zego.region.login_success_rate", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionLoginSuccessRate.Enabled }},
-	{name: "zego.region.login_success_rate_5s", enabled: func(c metadata.MetricsConfig) bool { return c.ZegoRegionLoginSuccessRate5s.Enabled }},
-}
-
-var (
-	breakBuckets      = []string{"0%", "0-20%", "20-50%", "50-100%", "100%"}
-	firstFrameBuckets = []string{"0-500ms", "500-1000ms", "1000-2000ms", "2000-5000ms", "5000ms+"}
+type (
+	ratioRecorder   func(*metadata.MetricsBuilder, pcommon.Timestamp, float64, string, metadata.AttributeZegoPlatform, string, ...metadata.MetricAttributeOption)
+	samplesRecorder func(*metadata.MetricsBuilder, pcommon.Timestamp, int64, string, metadata.AttributeZegoPlatform, ...metadata.MetricAttributeOption)
 )
 
-// regionBlocks are an entry's distributions: ZEGO's block, the zego.bucket of its Rate1,
-// Rate2, ..., and the metrics of its shares and of its Total.
-var regionBlocks = []struct {
-	zego    string
-	buckets []string
-	ratio   func(*metadata.MetricsBuilder, pcommon.Timestamp, float64, string, metadata.AttributeZegoPlatform, string, ...metadata.MetricAttributeOption)
-	samples func(*metadata.MetricsBuilder, pcommon.Timestamp, int64, string, metadata.AttributeZegoPlatform, ...metadata.MetricAttributeOption)
+// distributionMetrics record each of ZEGO's distributions (zegoapi.RegionBlocks, by the metric
+// each feeds) as the share of each bucket and the number of samples.
+var distributionMetrics = map[string]struct {
+	ratio   ratioRecorder
+	samples samplesRecorder
 }{
-	{"P2pDelayDetail", []string{"0-400ms", "400-600ms", "600-800ms", "800ms+"}, (*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerDelayRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerDelaySamplesDataPoint},
-	{"P2pPlrDetail", []string{"0%", "0-5%", "5-10%", "10-50%", "50-100%"}, (*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerPacketLossRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerPacketLossSamplesDataPoint},
-	{"VideoBreakDetail", breakBuckets, (*metadata.MetricsBuilder).RecordZegoRegionVideoBreakRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionVideoBreakSamplesDataPoint},
-	{"AudioBreakDetail", breakBuckets, (*metadata.MetricsBuilder).RecordZegoRegionAudioBreakRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionAudioBreakSamplesDataPoint},
-	{"VideoFFTDetail", firstFrameBuckets, (*metadata.MetricsBuilder).RecordZegoRegionVideoFirstFrameRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionVideoFirstFrameSamplesDataPoint},
-	{"AudioFFTDetail", firstFrameBuckets, (*metadata.MetricsBuilder).RecordZegoRegionAudioFirstFrameRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionAudioFirstFrameSamplesDataPoint},
+	"peer_to_peer_delay":       {(*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerDelayRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerDelaySamplesDataPoint},
+	"peer_to_peer_packet_loss": {(*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerPacketLossRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionPeerToPeerPacketLossSamplesDataPoint},
+	"video_break":              {(*metadata.MetricsBuilder).RecordZegoRegionVideoBreakRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionVideoBreakSamplesDataPoint},
+	"audio_break":              {(*metadata.MetricsBuilder).RecordZegoRegionAudioBreakRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionAudioBreakSamplesDataPoint},
+	"video_first_frame":        {(*metadata.MetricsBuilder).RecordZegoRegionVideoFirstFrameRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionVideoFirstFrameSamplesDataPoint},
+	"audio_first_frame":        {(*metadata.MetricsBuilder).RecordZegoRegionAudioFirstFrameRatioDataPoint, (*metadata.MetricsBuilder).RecordZegoRegionAudioFirstFrameSamplesDataPoint},
 }
 
-// recordRegions adds to mb the region points of a that lie in w (timestamps in (w.afterMs, w.untilMs]),
-// for platform, keeping only the regions keep accepts (keep(name, iso)); each (minute, region) once
-// (the first in answer order wins), in ascending time order. It returns the unusable values it met
-// (a.Invalid included, as convert does) and the newest timestamp recorded.
-func recordRegions(mb *metadata.MetricsBuilder, a *zegoapi.Answer, w window, platform string, keep func(name, iso string) bool) (invalid int, newestMs int64) {
-	var entries []zegoapi.RegionQuality
-	for _, e := range a.Regions {
-		if e.TimestampMs > w.afterMs && e.TimestampMs <= w.untilMs {
-			entries = append(entries, e)
-		}
+// regionMetricNames are GetRegionQualityDetail's metrics: a pair for each distribution, and the
+// two login success rates.
+func regionMetricNames() []string {
+	var names []string
+	for _, b := range zegoapi.RegionBlocks {
+		names = append(names, "zego.region."+b.Metric+".ratio", "zego.region."+b.Metric+".samples")
 	}
+	return append(names, "zego.region.login_success_rate", "zego.region.login_success_rate_5s")
+}
+
+// regionSchedule calls GetRegionQualityDetail once for each platform, every regionInterval.
+func regionSchedule(cfg *Config, _ map[string]bool) schedule {
+	keep := regionFilter(cfg.RegionQuality.Regions)
+	s := schedule{interval: cfg.regionInterval(), intervalKey: "region_quality::collection_interval"}
+	for _, platform := range cfg.RegionQuality.Platforms {
+		s.requests = append(s.requests, regionRequest{platform, keep})
+	}
+	s.detail = "platforms " + strings.Join(cfg.RegionQuality.Platforms, " and ")
+	return s
+}
+
+// regionRequest asks GetRegionQualityDetail for every region of one platform, and keeps the
+// regions region_quality::regions lists (keep(name, iso)).
+type regionRequest struct {
+	platform string
+	keep     func(name, iso string) bool
+}
+
+func (r regionRequest) name() string { return string(zegoapi.ActionRegion) + "/" + r.platform }
+
+func (r regionRequest) query(afterMs, untilMs int64) zegoapi.Query {
+	return zegoapi.Query{Action: zegoapi.ActionRegion, Region: "all", Platform: r.platform, StartMs: afterMs, EndMs: untilMs + 1}
+}
+
+// record records each (minute, region) once.
+func (r regionRequest) record(mb *metadata.MetricsBuilder, a *zegoapi.Answer, take func(int64) bool) (invalid int) {
+	entries := slices.DeleteFunc(slices.Clone(a.Regions), func(e zegoapi.RegionQuality) bool { return !take(e.TimestampMs) })
 	slices.SortStableFunc(entries, func(x, y zegoapi.RegionQuality) int { return cmp.Compare(x.TimestampMs, y.TimestampMs) })
 	type entryKey struct {
 		ms     int64
 		region string
 	}
 	seen := map[entryKey]bool{}
-	plat := metadata.MapAttributeZegoPlatform[platform]
+	plat := metadata.MapAttributeZegoPlatform[r.platform]
 	for _, e := range entries {
 		iso, k := isoCode(e.Region), entryKey{e.TimestampMs, e.Region}
-		if seen[k] || !keep(e.Region, iso) {
+		if seen[k] || !r.keep(e.Region, iso) {
 			continue
 		}
 		seen[k] = true
@@ -86,29 +89,23 @@ func recordRegions(mb *metadata.MetricsBuilder, a *zegoapi.Answer, w window, pla
 		if iso != "" {
 			opts = append(opts, metadata.WithGeoCountryIsoCodeMetricAttribute(iso))
 		}
-		for _, b := range regionBlocks {
-			fields := e.Blocks[b.zego]
-			if total, ok := fields["Total"]; ok && total == math.Trunc(total) && math.Abs(total) < 1<<63 {
-				b.samples(mb, ts, int64(total), e.Region, plat, opts...)
-			} else if ok {
-				invalid++
+		for _, d := range e.Distributions {
+			m := distributionMetrics[d.Block.Metric]
+			if d.HasTotal {
+				m.samples(mb, ts, d.Total, e.Region, plat, opts...)
 			}
-			for i, bucket := range b.buckets {
-				if v, ok := fields["Rate"+strconv.Itoa(i+1)]; ok {
-					b.ratio(mb, ts, v, e.Region, plat, bucket, opts...)
-				}
+			for _, s := range d.Shares {
+				m.ratio(mb, ts, s.Ratio, e.Region, plat, s.Bucket, opts...)
 			}
 		}
-		login := e.Blocks["LoginSuccessRateDetail"]
-		if v, ok := login["LoginSuccessRate"]; ok {
-			mb.RecordZegoRegionLoginSuccessRateDataPoint(ts, v, e.Region, plat, opts...)
+		if v := e.LoginSuccessRate; v != nil {
+			mb.RecordZegoRegionLoginSuccessRateDataPoint(ts, *v, e.Region, plat, opts...)
 		}
-		if v, ok := login["LoginSuccessRate5s"]; ok {
-			mb.RecordZegoRegionLoginSuccessRate5sDataPoint(ts, v, e.Region, plat, opts...)
+		if v := e.LoginSuccessRate5s; v != nil {
+			mb.RecordZegoRegionLoginSuccessRate5sDataPoint(ts, *v, e.Region, plat, opts...)
 		}
-		newestMs = e.TimestampMs
 	}
-	return a.Invalid + invalid, newestMs
+	return 0 // the decoder counted what was unusable
 }
 
 // regionFilter keeps the regions listed by ZEGO's name or by ISO code (in any case); an empty

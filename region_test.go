@@ -25,7 +25,7 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
 
-// Recorded GetRegionQualityDetail answers through the decoder and recordRegions, every region
+// Recorded GetRegionQualityDetail answers through the decoder and regionRequest, every region
 // metric enabled. region_quirks.json (platform web) has every shape ZEGO's page allows: blocks
 // as arrays of one, null, {} and [] blocks, missing blocks, numbers as strings, minutes and
 // regions out of order, a region twice in a minute (the second, different, is dropped), no
@@ -38,20 +38,15 @@ func TestRecordRegionsGolden(t *testing.T) {
 		regions          []string // region_quality::regions
 		golden           string
 		invalid          int
-		newestMs         int64
 	}{
-		{"region_example_zh.json", "all", all, nil, "region_example_zh.yaml", 0, 1676961480000},
-		{"region_quirks.json", "web", all, nil, "region_quirks.yaml", 2, 1676961540000},
+		{"region_example_zh.json", "all", all, nil, "region_example_zh.yaml", 0},
+		{"region_quirks.json", "web", all, nil, "region_quirks.yaml", 2},
 		// (…420000, …540000]: the first minute is out; 巴西 is kept by name, 美国 by code (in lower
 		// case), 中国香港 is not listed.
-		{"region_quirks.json", "web", window{afterMs: 1676961420000, untilMs: 1676961540000}, []string{"巴西", "us"}, "region_quirks_filtered.yaml", 2, 1676961540000},
+		{"region_quirks.json", "web", window{afterMs: 1676961420000, untilMs: 1676961540000}, []string{"巴西", "us"}, "region_quirks_filtered.yaml", 2},
 	}
 	cfg := testConfig()
-	var names []string
-	for _, m := range regionMetrics {
-		names = append(names, m.name)
-	}
-	setEnabled(t, cfg, true, names...)
+	setEnabled(t, cfg, true, regionMetricNames()...)
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join("testdata", "answers", tt.answer))
@@ -59,9 +54,8 @@ func TestRecordRegionsGolden(t *testing.T) {
 			answer, err := zegoapi.Decode(body)
 			require.NoError(t, err)
 			mb := metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, receivertest.NewNopSettings(metadata.Type), metadata.WithStartTime(0))
-			invalid, newestMs := recordRegions(mb, answer, tt.window, tt.platform, regionFilter(tt.regions))
-			assert.Equal(t, tt.invalid, invalid, "unusable values")
-			assert.Equal(t, tt.newestMs, newestMs)
+			invalid := regionRequest{tt.platform, regionFilter(tt.regions)}.record(mb, answer, tt.window.contains)
+			assert.Equal(t, tt.invalid, invalid+answer.Invalid, "unusable values")
 			rb := mb.NewResourceBuilder()
 			rb.SetZegoAppID("12345")
 			actual := mb.Emit(metadata.WithResource(rb.Emit()))
@@ -102,9 +96,7 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 		sim := newSim(func(c *zegosim.Config) { c.Quirks = true })
 		cfg := testConfig()
 		enableQuality(t, cfg)
-		for _, m := range regionMetrics {
-			setEnabled(t, cfg, true, m.name)
-		}
+		setEnabled(t, cfg, true, regionMetricNames()...)
 		cfg.InitialLookback, cfg.RegionQuality.Platforms = 10*time.Minute, []string{"all", "web"}
 		require.NoError(t, cfg.Validate())
 		pipeline := &recorder{}
@@ -139,17 +131,30 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 			}
 		}
 		want := map[string][]float64{}
-		calls, region := callsOf(sim, zegoapi.ActionRegion), x.r.pollers[2]
+		// ZEGO's blocks, the metrics they feed and their buckets' labels, as docs/zego-api.md has them.
+		breaks, firstFrames := []string{"0%", "0-20%", "20-50%", "50-100%", "100%"}, []string{"0-500ms", "500-1000ms", "1000-2000ms", "2000-5000ms", "5000ms+"}
+		blocks := []struct {
+			zego, metric string
+			buckets      []string
+		}{
+			{"P2pDelayDetail", "zego.region.peer_to_peer_delay", []string{"0-400ms", "400-600ms", "600-800ms", "800ms+"}},
+			{"P2pPlrDetail", "zego.region.peer_to_peer_packet_loss", []string{"0%", "0-5%", "5-10%", "10-50%", "50-100%"}},
+			{"VideoBreakDetail", "zego.region.video_break", breaks},
+			{"AudioBreakDetail", "zego.region.audio_break", breaks},
+			{"VideoFFTDetail", "zego.region.video_first_frame", firstFrames},
+			{"AudioFFTDetail", "zego.region.audio_first_frame", firstFrames},
+		}
+		calls, region := callsOf(sim, zegoapi.ActionRegion), pollerFor(x.r, zegoapi.ActionRegion)
 		for i, platform := range cfg.RegionQuality.Platforms {
 			from := calls[slices.IndexFunc(calls, func(c zegosim.Call) bool { return c.Platform == platform })].StartMs
-			for _, ms := range sim.PointTimes(zegosim.ActionRegion, from, region.cursors[i].afterMs) {
+			for _, ms := range sim.PointTimes(zegosim.ActionRegion, from, region.targets[i].cursor.afterMs) {
 				for _, name := range sim.RegionNames() {
 					q := sim.Region(testAppID, platform, name, ms)
-					for b, block := range regionBlocks {
+					for _, block := range blocks {
 						if d, ok := q.Blocks[block.zego]; ok {
-							want[key(regionMetrics[2*b+1].name, platform, name, "", ms)] = []float64{float64(d.Total)}
+							want[key(block.metric+".samples", platform, name, "", ms)] = []float64{float64(d.Total)}
 							for j, bucket := range block.buckets {
-								want[key(regionMetrics[2*b].name, platform, name, bucket, ms)] = []float64{d.Rates[j]}
+								want[key(block.metric+".ratio", platform, name, bucket, ms)] = []float64{d.Rates[j]}
 							}
 						}
 					}

@@ -20,16 +20,6 @@ type Series struct {
 	Points []Point
 }
 
-// RegionQuality is one region's quality over one minute (GetRegionQualityDetail).
-type RegionQuality struct {
-	TimestampMs int64
-	Region      string // as ZEGO names it
-	// Blocks holds the entry's blocks by ZEGO's name (P2pDelayDetail, ..., LoginSuccessRateDetail),
-	// each as its usable fields by name (Total, Rate1, ..., LoginSuccessRate, LoginSuccessRate5s).
-	// A block missing, null, {} or [] (a platform that does not support it) is absent.
-	Blocks map[string]map[string]float64
-}
-
 // Answer is a successful answer.
 type Answer struct {
 	RequestID string // "" when absent; a bare JSON number is kept digit-exact
@@ -112,55 +102,6 @@ func (a *Answer) collect(ns []node) {
 	}
 }
 
-// collectRegions gathers GetRegionQualityDetail's entries. An entry without a usable Timestamp
-// or Region, and a block or field present but unusable, is invalid and costs only itself.
-func (a *Answer) collectRegions(list []minute) {
-	for _, m := range list {
-		ts, okTS := timestamp(m.Timestamp)
-		for _, entry := range m.QualityInfo {
-			var region string
-			if !okTS || json.Unmarshal(entry["Region"], &region) != nil || region == "" {
-				a.Invalid++
-				continue
-			}
-			rq := RegionQuality{TimestampMs: ts, Region: region, Blocks: map[string]map[string]float64{}}
-			delete(entry, "Region")
-			for name, raw := range entry {
-				if b := a.block(raw); len(b) > 0 {
-					rq.Blocks[name] = b
-				}
-			}
-			a.Regions = append(a.Regions, rq)
-		}
-	}
-}
-
-// block reads a block given as an object or as an array of one object. A null field is
-// absent, like a null block.
-func (a *Answer) block(raw json.RawMessage) map[string]float64 {
-	var fields map[string]any
-	var one []map[string]any
-	switch {
-	case json.Unmarshal(raw, &fields) == nil:
-	case json.Unmarshal(raw, &one) == nil && len(one) <= 1:
-		if len(one) == 1 {
-			fields = one[0]
-		}
-	default:
-		a.Invalid++
-		return nil
-	}
-	out := make(map[string]float64, len(fields))
-	for k, v := range fields {
-		if f, ok := finite(v); ok {
-			out[k] = f
-		} else if v != nil {
-			a.Invalid++
-		}
-	}
-	return out
-}
-
 // node is an element of Data or Metrics: a metric, a holder of Metrics or of a region List, or
 // several of these.
 type node struct {
@@ -168,13 +109,6 @@ type node struct {
 	Values  []point  `json:"Values"`
 	Metrics []node   `json:"Metrics"`
 	List    []minute `json:"List"`
-}
-
-// minute is an element of GetRegionQualityDetail's List; a QualityInfo element that is not an
-// object decodes as nil, which has no Region: invalid.
-type minute struct {
-	Timestamp   any
-	QualityInfo []map[string]json.RawMessage
 }
 
 // point is a Values element; an element that is not an object decodes as a zero point, which

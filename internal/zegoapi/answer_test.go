@@ -45,10 +45,13 @@ func TestDecode(t *testing.T) {
 			// entry without Region, and a minute without a Timestamp, invalid.
 			name: "regions",
 			body: `{"Code":0,"Data":{"List":[{"Timestamp":"120000","QualityInfo":[{"Region":"巴西","P2pDelayDetail":{"Total":"12","Rate1":0.5,"Rate2":"x","Rate3":null},"P2pPlrDetail":[{"Total":3,"Rate1":1}],"VideoBreakDetail":null,"AudioBreakDetail":{},"VideoFFTDetail":[],"AudioFFTDetail":7,"LoginSuccessRateDetail":{"LoginSuccessRate":"0.98","LoginSuccessRate5s":0.9}},{"P2pDelayDetail":{"Total":1}},5]},{"QualityInfo":[{"Region":"中国"}]}]}}`,
-			want: &Answer{Regions: []RegionQuality{{TimestampMs: 120000, Region: "巴西", Blocks: map[string]map[string]float64{
-				"P2pDelayDetail": {"Total": 12, "Rate1": 0.5}, "P2pPlrDetail": {"Total": 3, "Rate1": 1},
-				"LoginSuccessRateDetail": {"LoginSuccessRate": 0.98, "LoginSuccessRate5s": 0.9},
-			}}}, Invalid: 5},
+			want: &Answer{Regions: []RegionQuality{{
+				TimestampMs: 120000, Region: "巴西", LoginSuccessRate: ptr(0.98), LoginSuccessRate5s: ptr(0.9),
+				Distributions: []Distribution{
+					{Block: RegionBlocks[0], Total: 12, HasTotal: true, Shares: []Share{{"0-400ms", 0.5}}},
+					{Block: RegionBlocks[1], Total: 3, HasTotal: true, Shares: []Share{{"0%", 1}}},
+				},
+			}}, Invalid: 5},
 		},
 		{name: "no metrics", body: `{"Code":0,"RequestId":null,"Data":{"Metrics":[]}}`, want: &Answer{}},
 		{name: "HTML", body: "<html><body>502 Bad Gateway</body></html>", wantErr: "not ZEGO's answer"},
@@ -135,3 +138,5 @@ func FuzzGet(f *testing.F) {
 		}
 	})
 }
+
+func ptr(v float64) *float64 { return &v }

@@ -53,7 +53,7 @@ func BenchmarkDecodeConvert(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if md, _ := p.collect(p.targets[0], a, w.contains); md.DataPointCount() != 6*bc.seconds {
+				if md, _, _ := p.collect(p.targets[0], a, w.contains); md.DataPointCount() != 6*bc.seconds {
 					b.Fatalf("%d points", md.DataPointCount())
 				}
 			}

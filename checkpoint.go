@@ -21,14 +21,15 @@ import (
 const checkpointVersion = 2
 
 // checkpoint is what survives a restart, or passes to the next leader through a shared
-// storage extension: the cursors and the send times of recent calls, so the quota holds across
-// restarts and handoffs too. It holds no secret and no signature.
+// storage extension: the cursors with what they delivered within late_window, and the send
+// times of recent calls, so the quota holds across restarts and handoffs too. It holds no
+// secret and no signature.
 type checkpoint struct {
 	Version int    `json:"version"`
 	AppID   uint32 `json:"app_id"`
 	// Cursors are the acknowledged cursors, by request name (absent: nothing acknowledged yet).
-	Cursors map[string]int64 `json:"cursors,omitempty"`
-	CallsMs []int64          `json:"calls_ms,omitempty"`
+	Cursors map[string]savedCursor `json:"cursors,omitempty"`
+	CallsMs []int64                `json:"calls_ms,omitempty"`
 }
 
 // checkpoints loads and saves one interface's checkpoint. Its key names the receiver, the App
@@ -75,8 +76,10 @@ func (s *checkpoints) load(ctx context.Context) (cp checkpoint, found bool, err 
 		err = fmt.Errorf("version %d, this receiver reads %d", cp.Version, checkpointVersion)
 	case cp.AppID != s.appID:
 		err = fmt.Errorf("it is for app_id %d, not %d", cp.AppID, s.appID)
-	case slices.ContainsFunc(slices.Collect(maps.Values(cp.Cursors)), func(ms int64) bool { return ms < 0 }):
-		err = errors.New("a negative cursor")
+	case slices.ContainsFunc(slices.Collect(maps.Values(cp.Cursors)), func(c savedCursor) bool {
+		return c.AfterMs < 0 || c.KnownFromMs < 0 || slices.ContainsFunc(c.DeliveredMs, func(ms int64) bool { return ms <= 0 })
+	}):
+		err = errors.New("a negative cursor or time")
 	default:
 		return cp, true, nil
 	}

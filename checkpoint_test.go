@@ -29,14 +29,14 @@ func TestCheckpointLoad(t *testing.T) {
 	}{
 		{name: "nothing stored"},
 		{
-			name: "a checkpoint", stored: `{"version":2,"app_id":12345,"cursors":{"GetRealtimeUsage":1700000000000},"calls_ms":[1,2]}`,
-			want: checkpoint{Version: 2, AppID: 12345, Cursors: map[string]int64{"GetRealtimeUsage": 1700000000000}, CallsMs: []int64{1, 2}}, found: true,
+			name: "a checkpoint", stored: `{"version":2,"app_id":12345,"cursors":{"GetRealtimeUsage":{"after_ms":1700000000000}},"calls_ms":[1,2]}`,
+			want: checkpoint{Version: 2, AppID: 12345, Cursors: map[string]savedCursor{"GetRealtimeUsage": {AfterMs: 1700000000000}}, CallsMs: []int64{1, 2}}, found: true,
 		},
 		{name: "not JSON", stored: `{"version":`, warn: "unexpected end of JSON input"},
 		{name: "another version", stored: `{"version":1,"app_id":12345,"cursor_ms":1700000000000}`, warn: "version 1, this receiver reads 2"},
 		{name: "another app", stored: `{"version":2,"app_id":999}`, warn: "it is for app_id 999, not 12345"},
-		{name: "negative cursor", stored: `{"version":2,"app_id":12345,"cursors":{"GetRegionQualityDetail/web":-5}}`, warn: "a negative cursor"},
-		{name: "storage error", stored: `{"version":2,"app_id":12345,"cursors":{"GetRealtimeUsage":1700000000000}}`, down: true},
+		{name: "negative cursor", stored: `{"version":2,"app_id":12345,"cursors":{"GetRegionQualityDetail/web":{"after_ms":5,"delivered_ms":[3,-1]}}}`, warn: "a negative cursor or time"},
+		{name: "storage error", stored: `{"version":2,"app_id":12345,"cursors":{"GetRealtimeUsage":{"after_ms":1700000000000}}}`, down: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

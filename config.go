@@ -24,6 +24,7 @@ const (
 	defaultTimeout            = 30 * time.Second
 	defaultDataDelay          = 3 * time.Minute
 	defaultInitialLookback    = 3 * time.Minute
+	defaultLateWindow         = 10 * time.Minute
 	defaultQuotaPerMinute     = 3
 	defaultQuotaPerDay        = 480
 )
@@ -38,6 +39,7 @@ var (
 	errNegativeDuration    = errors.New("must not be negative")
 	errLookbackOutOfRange  = errors.New("initial_lookback must be between 0 and 2h0m0s, ZEGO's retention")
 	errNonPositive         = errors.New("must be positive")
+	errLateWindow          = errors.New("late_window out of range")
 	errNoPlatform          = errors.New("name at least one of all, native, web")
 	errBadPlatform         = errors.New("must be one of all, native, web, each once")
 )
@@ -87,6 +89,9 @@ type Config struct {
 	// InitialLookback is how far before now - DataDelay the first poll starts when
 	// there is no checkpoint.
 	InitialLookback time.Duration `mapstructure:"initial_lookback"`
+	// LateWindow is how far behind its cursor each poll asks again, for points ZEGO published
+	// later than DataDelay; 0 turns it off.
+	LateWindow time.Duration `mapstructure:"late_window"`
 
 	Quota QuotaConfig `mapstructure:"quota"`
 
@@ -122,6 +127,7 @@ func createDefaultConfig() component.Config {
 		InitialDelay:         defaultInitialDelay,
 		DataDelay:            defaultDataDelay,
 		InitialLookback:      defaultInitialLookback,
+		LateWindow:           defaultLateWindow,
 		Quota:                QuotaConfig{PerMinute: defaultQuotaPerMinute, PerDay: defaultQuotaPerDay},
 		RegionQuality:        RegionQualityConfig{Platforms: []string{"all"}},
 		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
@@ -196,6 +202,9 @@ func (cfg *Config) validateQuota() []error {
 		}
 		s := spec.schedule(cfg, enabled)
 		errs = append(errs, cfg.checkInterval(s.intervalKey, s.interval, spec.action, max(1, len(s.requests)))...)
+		if most := spec.retention - retentionMargin; cfg.LateWindow < 0 || cfg.LateWindow > most {
+			errs = append(errs, fmt.Errorf("%w: late_window %v: %s keeps its points %v, so at most %v (0 turns it off)", errLateWindow, cfg.LateWindow, spec.action, spec.retention, most))
+		}
 	}
 	return errs
 }

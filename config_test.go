@@ -169,6 +169,11 @@ func TestInvalidConfigs(t *testing.T) {
 			wantMsgs: []string{"initial_lookback must be between 0 and 2h0m0s", "got 3h0m0s"},
 		},
 		{
+			name:     "late_window_too_long",
+			wantErrs: []error{errLateWindow},
+			wantMsgs: []string{"late_window 1h0m0s: GetRegionQualityDetail keeps its points 1h0m0s, so at most 59m0s (0 turns it off)"},
+		},
+		{
 			name:     "lookback_negative",
 			wantErrs: []error{errLookbackOutOfRange},
 			wantMsgs: []string{"got -1m0s"},

@@ -232,7 +232,7 @@ func (h *haRig) check(t *testing.T) {
 			raw, err := h.store.TestClient.Get(t.Context(), checkpointKey(component.NewID(metadata.Type), cfg.AppID, api))
 			require.NoError(t, err)
 			require.NoError(t, json.Unmarshal(raw, &cp))
-			assertExactlyOnce(t, h.sim, &cfg, api, calls[0].StartMs, cp.Cursors[string(api)], func(metric string) []point {
+			assertExactlyOnce(t, h.sim, &cfg, api, calls[0].StartMs, cp.Cursors[string(api)].AfterMs, func(metric string) []point {
 				return h.pipeline.gotFor(cfg.AppID, metric)
 			})
 		}
@@ -261,7 +261,7 @@ func BenchmarkFailover(b *testing.B) {
 	checkpoints := newCheckpoints(store.TestClient, component.NewID(metadata.Type), cfg.AppID, zegoapi.ActionUsage, cfg.Timeout, zap.NewNop())
 	for b.Loop() {
 		b.StopTimer()
-		checkpoints.save(b.Context(), checkpoint{Cursors: map[string]int64{string(zegoapi.ActionUsage): time.Now().Add(-10 * time.Minute).UnixMilli()}})
+		checkpoints.save(b.Context(), checkpoint{Cursors: map[string]savedCursor{string(zegoapi.ActionUsage): {AfterMs: time.Now().Add(-10 * time.Minute).UnixMilli()}}})
 		b.StartTimer()
 		e.startedLeading(b.Context())
 		<-called

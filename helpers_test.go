@@ -1,6 +1,7 @@
 package zegoreceiver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -205,6 +206,16 @@ func assertExactlyOnce(t *testing.T, sim *zegosim.Server, cfg *Config, api zegoa
 		if !assert.Equal(t, want, got(m.name()), "%s: each point of (%d, %d] once, in order", m.name(), afterMs, untilMs) {
 			return
 		}
+	}
+}
+
+// settled is what got returns up to untilMs, in time order: late points come in batches of
+// their own, and those a poll passed last may be unpublished still.
+func settled(untilMs int64, got func(string) []point) func(string) []point {
+	return func(metric string) []point {
+		pts := slices.DeleteFunc(got(metric), func(p point) bool { return p.ms > untilMs })
+		slices.SortStableFunc(pts, func(a, b point) int { return cmp.Compare(a.ms, b.ms) })
+		return pts
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,7 +62,8 @@ type poller struct {
 	failures     causeLog
 	refusals     causeLog
 	warnedBadPts bool
-	losing       bool // data aged out since the last delivery
+	losing       bool      // data aged out since the last delivery
+	lastLate     time.Time // when late points last came
 	delivered    bool
 }
 
@@ -123,15 +125,21 @@ func (p *poller) poll(ctx context.Context, t *target) {
 		return
 	}
 	p.succeeded(ctx)
-	md, invalid := p.collect(t, answer, w.contains)
-	p.countInvalid(ctx, invalid+answer.Invalid, answer.RequestID)
+	md, invalid, times := p.collect(t, answer, w.contains)
+	late, lateInvalid, lateTimes := p.collect(t, answer, func(ms int64) bool { return w.behind(ms) && !t.cursor.wasDelivered(ms) })
+	p.countInvalid(ctx, invalid+lateInvalid+answer.Invalid, answer.RequestID)
 	if !p.deliver(ctx, md, w) {
 		return
 	}
 	p.mu.Lock()
-	t.cursor.advance(w)
+	t.cursor.advance(w, times)
 	p.mu.Unlock()
 	p.losing = false
+	if p.deliverLate(ctx, late, w, lateTimes) {
+		p.mu.Lock()
+		t.cursor.deliveredLate(lateTimes)
+		p.mu.Unlock()
+	}
 	p.save(ctx)
 }
 
@@ -141,7 +149,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 func (p *poller) window(ctx context.Context, t *target) (window, bool) {
 	now := time.Now()
 	p.mu.Lock()
-	w, lostMs := t.cursor.next(now, p.cfg.DataDelay, p.cfg.InitialLookback, p.spec.retention)
+	w, lostMs := t.cursor.next(now, p.cfg.DataDelay, p.cfg.InitialLookback, p.spec.retention, p.cfg.LateWindow)
 	quotaAllows := p.ledger.allow(now)
 	p.mu.Unlock()
 	if lostMs > 0 {
@@ -180,8 +188,8 @@ func (p *poller) call(ctx context.Context, t *target, w window) (*zegoapi.Answer
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	// ZEGO does not say whether StartTs and EndTs are inclusive: the queries ask for
-	// [after, until+1], which covers (after, until] either way, and take drops what lies outside.
-	return p.client.Get(ctx, t.query(w.afterMs, w.untilMs))
+	// [late, until+1], which covers (late, until] either way, and collect drops what lies outside.
+	return p.client.Get(ctx, t.query(w.lateMs, w.untilMs))
 }
 
 func (p *poller) succeeded(ctx context.Context) {
@@ -194,10 +202,44 @@ func (p *poller) succeeded(ctx context.Context) {
 }
 
 // collect turns the points of a at the times take accepts into one batch, and says how many
-// did not fit their metric.
-func (p *poller) collect(t *target, a *zegoapi.Answer, take func(ms int64) bool) (pmetric.Metrics, int) {
-	invalid := t.record(p.mb, a, take)
-	return p.mb.Emit(metadata.WithResource(p.resource)), invalid
+// did not fit their metric and at which times, ascending, points were taken.
+func (p *poller) collect(t *target, a *zegoapi.Answer, take func(ms int64) bool) (md pmetric.Metrics, invalid int, times []int64) {
+	taken := map[int64]bool{}
+	invalid = t.record(p.mb, a, func(ms int64) bool {
+		ok := take(ms)
+		taken[ms] = taken[ms] || ok
+		return ok
+	})
+	for ms, ok := range taken {
+		if ok {
+			times = append(times, ms)
+		}
+	}
+	slices.Sort(times)
+	return p.mb.Emit(metadata.WithResource(p.resource)), invalid, times
+}
+
+// deliverLate hands over the points found behind the cursor, at times, as a batch of their
+// own, so that a backend refusing samples older than those it has refuses only these. It says
+// whether they are done with.
+func (p *poller) deliverLate(ctx context.Context, md pmetric.Metrics, w window, times []int64) bool {
+	points := md.DataPointCount()
+	if points == 0 || !p.deliver(ctx, md, w) {
+		return points == 0
+	}
+	p.tb.ReceiverZegoPointsLate.Add(ctx, int64(points), p.api)
+	log := p.logger.Debug
+	// Once an episode, which ends when no point came late for a late window: the count is in
+	// otelcol_receiver_zego_points_late.
+	if p.lastLate.IsZero() || time.Since(p.lastLate) > p.cfg.LateWindow {
+		log = p.logger.Warn
+	}
+	p.lastLate = time.Now()
+	age := time.Since(msTime(times[0])).Round(time.Second)
+	log("ZEGO published points later than data_delay; they were delivered late, each once",
+		zap.Int("points", points), zap.Time("oldest", msTime(times[0])),
+		zap.String("late_by_at_most", (age-p.cfg.DataDelay).String()), zap.String("data_delay_that_would_have_caught_them", age.String()))
+	return true
 }
 
 func (p *poller) countInvalid(ctx context.Context, invalid int, requestID string) {
@@ -338,10 +380,10 @@ func (p *poller) load(ctx context.Context) (cp checkpoint, found, ok bool) {
 // save checkpoints the acknowledged cursors and every call sent, unless the term is over.
 func (p *poller) save(ctx context.Context) {
 	p.mu.Lock()
-	cp := checkpoint{CallsMs: p.ledger.snapshot(time.Now()), Cursors: map[string]int64{}}
+	cp := checkpoint{CallsMs: p.ledger.snapshot(time.Now()), Cursors: map[string]savedCursor{}}
 	for _, t := range p.targets {
-		if ms := t.cursor.saved(); ms != 0 {
-			cp.Cursors[t.name()] = ms
+		if c := t.cursor.saved(); c.AfterMs != 0 {
+			cp.Cursors[t.name()] = c
 		}
 	}
 	p.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,11 +20,13 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
@@ -66,7 +69,7 @@ func TestConvertGolden(t *testing.T) {
 			if strings.HasPrefix(tt.answer, "quality") {
 				p = pollerFor(r, zegoapi.ActionQuality)
 			}
-			actual, _ := p.collect(p.targets[0], answer, tt.window.contains)
+			actual, _, _ := p.collect(p.targets[0], answer, tt.window.contains)
 
 			path := filepath.Join("testdata", "golden", tt.golden)
 			if *updateGolden {
@@ -118,7 +121,9 @@ func TestPollMovesTheCursor(t *testing.T) {
 					tt.refuse = tt.refuse[1:]
 					return err
 				}}
-				x := start(t, testConfig(), sim.Transport(), pipeline, componenttest.NewNopHost())
+				cfg := testConfig()
+				cfg.LateWindow = 0 // each window starts where the cursor is (TestLatePoints asks behind it)
+				x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
 				time.Sleep(9 * time.Minute) // polls at 1s, 3m2s, 6m3s
 				calls := sim.Calls()
 				require.Len(t, calls, 3)
@@ -349,4 +354,51 @@ func TestNextTick(t *testing.T) {
 	} {
 		assert.Equal(t, start.Add(tt.want), nextTick(start, 3*time.Minute, start.Add(tt.now)), "at +%v", tt.now)
 	}
+}
+
+// lateBy is how much later than data_delay the simulator publishes a late point in the tests.
+// What a poll passed in the last lateBy may be unpublished still, so the tests check up to there.
+const lateBy = 8 * time.Second
+
+// With one point time in twenty published 8 s later than data_delay, every point is delivered
+// exactly once, the late ones in batches of their own, also when the receiver restarts while a
+// late point that a poll already passed is still unpublished.
+func TestLatePoints(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay, c.LateEvery, c.LateBy = -1, -1, 20, lateBy })
+		cfg := testConfig()
+		enableQuality(t, cfg)
+		cfg.CollectionInterval, cfg.Timeout, cfg.Quota = 2*time.Second, time.Second, QuotaConfig{PerMinute: 40, PerDay: 100_000}
+		cfg.StorageID = &storageID
+		host := hostWith(map[component.ID]component.Component{storageID: newSharedStorage()})
+		pipeline := &recorder{}
+		first := start(t, cfg, sim.Transport(), pipeline, host)
+		time.Sleep(30*time.Minute + 500*time.Millisecond) // between two polls
+		cursor := first.cursor(zegoapi.ActionUsage)
+		require.NoError(t, first.r.Shutdown(t.Context()))
+		var pending []int64 // passed by the cursor, not yet published
+		delivered := pipeline.got("zego.realtime.online_user")
+		for _, ms := range sim.PointTimes(zegosim.ActionUsage, cursor-10_000, cursor) {
+			if sim.Late(ms) && !slices.ContainsFunc(delivered, func(p point) bool { return p.ms == ms }) {
+				pending = append(pending, ms)
+			}
+		}
+		require.NotEmpty(t, pending, "the restart comes between a point's first absence and its late arrival")
+
+		second := start(t, cfg, sim.Transport(), pipeline, host)
+		time.Sleep(30 * time.Minute)
+		require.NoError(t, second.r.Shutdown(t.Context()))
+		for _, api := range []zegoapi.Action{zegoapi.ActionUsage, zegoapi.ActionQuality} {
+			until := second.cursor(api) - lateBy.Milliseconds()
+			assertExactlyOnce(t, sim, cfg, api, callsOf(sim, api)[0].StartMs, until, settled(until, pipeline.got))
+		}
+		late := first.counter(t, "points_late", apiAttr(zegoapi.ActionUsage)) + second.counter(t, "points_late", apiAttr(zegoapi.ActionUsage))
+		assert.Greater(t, late, int64(6*80), "about one second in twenty of an hour, six metrics each, came late")
+		warned := first.logs.FilterMessage("ZEGO published points later than data_delay; they were delivered late, each once").FilterLevelExact(zapcore.WarnLevel).All()
+		usageWarned := slices.DeleteFunc(warned, func(e observer.LoggedEntry) bool { return e.ContextMap()["api"] != "GetRealtimeUsage" })
+		require.Len(t, usageWarned, 1, "once an episode: usage's late points, seconds apart, are one")
+		advice, err := time.ParseDuration(usageWarned[0].ContextMap()["data_delay_that_would_have_caught_them"].(string))
+		require.NoError(t, err)
+		assert.True(t, advice >= 3*time.Minute+8*time.Second && advice <= 3*time.Minute+10*time.Second, "published 8 s late, found within a 2 s poll: %v", advice)
+	})
 }

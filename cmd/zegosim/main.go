@@ -93,6 +93,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key `file` for -tls-cert")
 	fs.Int64Var(&o.cfg.Seed, "seed", 1, "seed of the simulated values: same seed, same data")
 	fs.DurationVar(&o.cfg.Delay, "delay", 3*time.Minute, "publication delay; 0 = none")
+	fs.IntVar(&o.cfg.LateEvery, "late-every", 0, "publish about one point time in `N` late, by -late-by (0: none)")
+	fs.DurationVar(&o.cfg.LateBy, "late-by", 8*time.Second, "how much later than -delay a late point is published")
 	fs.DurationVar(&o.cfg.Retention, "retention", 2*time.Hour, "how far back points are served (GetRegionQualityDetail: at most 1h)")
 	fs.DurationVar(&o.cfg.Granularity, "granularity", time.Second, "GetRealtimeUsage's point spacing (GetRealtimeQuality's is always 1m)")
 	fs.Int64Var(&o.cfg.PhaseMs, "phase-ms", 0, "points sit at k*spacing + phase-ms")

@@ -13,11 +13,11 @@ import (
 
 func TestParse(t *testing.T) {
 	var stderr strings.Builder
-	o, err := parse(strings.Fields("-listen 127.0.0.1:0 -addr-file a -app 12345:s3cret -app 7:x -delay 5s -per-minute 30 -per-day 0 -granularity 1m -quirks -v"), &stderr)
+	o, err := parse(strings.Fields("-listen 127.0.0.1:0 -addr-file a -app 12345:s3cret -app 7:x -delay 5s -per-minute 30 -per-day 0 -granularity 1m -quirks -late-every 20 -v"), &stderr)
 	require.NoError(t, err)
 	assert.Equal(t, options{listen: "127.0.0.1:0", addrFile: "a", verbose: true, cfg: zegosim.Config{
 		Apps: map[uint32]string{12345: "s3cret", 7: "x"}, Seed: 1, Delay: 5 * time.Second, Retention: 2 * time.Hour,
-		Granularity: time.Minute, PerMinute: 30, PerDay: -1, Quirks: true,
+		Granularity: time.Minute, PerMinute: 30, PerDay: -1, Quirks: true, LateEvery: 20, LateBy: 8 * time.Second,
 	}}, o)
 	assert.Empty(t, stderr.String())
 

@@ -35,6 +35,7 @@ type TelemetryBuilder struct {
 	ReceiverZegoPointsDropped  metric.Int64Counter
 	ReceiverZegoPointsEmitted  metric.Int64Counter
 	ReceiverZegoPointsInvalid  metric.Int64Counter
+	ReceiverZegoPointsLate     metric.Int64Counter
 	ReceiverZegoPollsSkipped   metric.Int64Counter
 	ReceiverZegoQuotaRemaining metric.Int64ObservableGauge
 }
@@ -172,6 +173,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ReceiverZegoPointsInvalid, err = builder.meter.Int64Counter(
 		"otelcol_receiver_zego_points_invalid",
 		metric.WithDescription("Points skipped because their timestamp or value was unusable (for usage metrics, not a whole number). [Alpha]"),
+		metric.WithUnit("{point}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverZegoPointsLate, err = builder.meter.Int64Counter(
+		"otelcol_receiver_zego_points_late",
+		metric.WithDescription("Points ZEGO published later than data_delay, found behind the cursor within late_window and delivered late, each once. [Alpha]"),
 		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)

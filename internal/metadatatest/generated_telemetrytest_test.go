@@ -37,6 +37,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverZegoPointsDropped.Add(context.Background(), 1)
 	tb.ReceiverZegoPointsEmitted.Add(context.Background(), 1)
 	tb.ReceiverZegoPointsInvalid.Add(context.Background(), 1)
+	tb.ReceiverZegoPointsLate.Add(context.Background(), 1)
 	tb.ReceiverZegoPollsSkipped.Add(context.Background(), 1)
 	AssertEqualReceiverZegoAPICalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -57,6 +58,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverZegoPointsInvalid(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverZegoPointsLate(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverZegoPollsSkipped(t, testTel,

@@ -40,12 +40,19 @@ func (s *Server) gather(c *Call, now time.Time) []series {
 }
 
 // published lists the point times of c's Action in [StartTs, EndTs] that are published
-// (t <= now-Delay) and retained (t >= now-retention).
+// (t <= now-Delay, or now-Delay-LateBy for a late one) and retained (t >= now-retention).
 func (s *Server) published(c *Call, now time.Time, retention time.Duration) []int64 {
 	nowMs := now.UnixMilli()
 	lo := max(c.StartMs, nowMs-retention.Milliseconds())
 	hi := min(cmp.Or(c.EndMs, nowMs), nowMs-max(s.cfg.Delay, 0).Milliseconds())
-	return s.PointTimes(c.Action, lo-1, hi)
+	return slices.DeleteFunc(s.PointTimes(c.Action, lo-1, hi), func(t int64) bool {
+		return s.Late(t) && t > nowMs-max(s.cfg.Delay, 0).Milliseconds()-s.cfg.LateBy.Milliseconds()
+	})
+}
+
+// Late reports whether the points at tsMs are published LateBy after the others.
+func (s *Server) Late(tsMs int64) bool {
+	return s.cfg.LateEvery > 0 && s.unit(0, 77, tsMs) < 1/float64(s.cfg.LateEvery)
 }
 
 // PointTimes lists the point timestamps of action with afterMs < t <= untilMs, ascending.

@@ -103,10 +103,14 @@ func metricsOf(action string) []string {
 
 // Config sets up a Server; the zero value of a field means its default.
 type Config struct {
-	Apps        map[uint32]string // AppID → ServerSecret
-	AnySecret   string            // if set, the secret of every AppID not in Apps (footprint runs with many AppIDs)
-	Seed        int64
-	Delay       time.Duration // publication delay; 0 = 3m default, negative = none
+	Apps      map[uint32]string // AppID → ServerSecret
+	AnySecret string            // if set, the secret of every AppID not in Apps (footprint runs with many AppIDs)
+	Seed      int64
+	Delay     time.Duration // publication delay; 0 = 3m default, negative = none
+	// LateEvery and LateBy publish late points, as ZEGO does when a report straggles: about one
+	// point time in LateEvery (chosen by Seed) is published LateBy after Delay. 0: none.
+	LateEvery   int
+	LateBy      time.Duration
 	Retention   time.Duration // 0 = 2h; GetRegionQualityDetail serves at most 1h
 	Granularity time.Duration // GetRealtimeUsage's point spacing; 0 = 1s. GetRealtimeQuality is always 1m.
 	PhaseMs     int64         // points sit at k*spacing + PhaseMs (ZEGO's example timestamps are not whole seconds)

@@ -83,7 +83,7 @@ func read(t *testing.T, path string, unmarshal func([]byte, any) error, v any) [
 	return raw
 }
 
-// unrecognized fails for every part of v that Datadog's models did not recognize (a misspelt key,
+// unrecognized fails for every part of v that Datadog's models did not recognize (a misspelled key,
 // an unknown enum value or widget type) and for every widget layout outside the 12-column grid.
 func unrecognized(t *testing.T, path string, v reflect.Value) {
 	t.Helper()

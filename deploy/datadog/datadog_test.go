@@ -167,7 +167,8 @@ func TestDashboard(t *testing.T) {
 
 // TestMonitors checks each monitor against Datadog's Monitor model, the receiver's metrics, and
 // its Prometheus rule (the alert: tag): one each, the same comparison and threshold; the
-// evaluation_delay that ZEGO's late data needs; a runbook link to an anchor of README.md.
+// evaluation_delay that ZEGO's late data needs; a runbook link to an anchor of README.md; on the
+// dashboard, the threshold of each quality monitor marked on the graph of its metric.
 func TestMonitors(t *testing.T) {
 	var prom struct {
 		Groups []struct {
@@ -188,6 +189,17 @@ func TestMonitors(t *testing.T) {
 	tf := terraform(t)
 	delay := map[bool]int64{false: tf.delay(t, "collection_interval_seconds"), true: tf.delay(t, "region_collection_interval_seconds")}
 	known := metrics(t)
+	var d datadogV1.Dashboard
+	read(t, dashboard, json.Unmarshal, &d)
+	graphs := map[string]string{} // metric: the JSON of the dashboard's graphs of it
+	for _, g := range d.Widgets {
+		for _, w := range g.Definition.GroupWidgetDefinition.GetWidgets() {
+			text, _ := json.Marshal(w.Definition.TimeseriesWidgetDefinition)
+			for _, q := range metricQuery.FindAllStringSubmatch(string(text), -1) {
+				graphs[q[1]] += string(text)
+			}
+		}
+	}
 	files, _ := filepath.Glob(filepath.Join(monitors, "*.json"))
 	for _, file := range files {
 		var m datadogV1.Monitor
@@ -209,6 +221,10 @@ func TestMonitors(t *testing.T) {
 		}
 		if got := op + " " + strconv.FormatFloat(ruled, 'f', -1, 64); !ok || got != rule || m.Options.Thresholds.GetCritical() != critical {
 			t.Errorf("%s: %s, options.thresholds.critical %v; Prometheus rule %s: %q", file, got, m.Options.Thresholds.GetCritical(), alert, rule)
+		}
+		marker := `"value":"y = ` + strconv.FormatFloat(critical, 'f', -1, 64) + `"`
+		if q := metricQuery.FindStringSubmatch(m.Query); q != nil && strings.HasPrefix(q[1], "zego.realtime.") && !strings.HasPrefix(m.Query, "pct_change(") && !strings.Contains(graphs[q[1]], marker) {
+			t.Errorf("%s: no graph of %s on the dashboard marks its threshold (%s)", file, q[1], marker)
 		}
 		wantDelay := delay[strings.Contains(m.Query, ":zego.region.")]
 		if zego := strings.Contains(m.Query, ":zego."); zego != (m.Options.EvaluationDelay.Get() != nil) || zego && m.Options.GetEvaluationDelay() != wantDelay {

@@ -71,6 +71,7 @@ resource "datadog_metric_metadata" "zego" {
   metric      = each.key
   type        = can(each.value.sum) ? "count" : "gauge"
   unit        = each.value.unit == "1" && try(each.value.gauge.value_type, each.value.sum.value_type) == "int" ? null : local.datadog_units[each.value.unit]
+  per_unit    = null # no metric here is a rate: the counters arrive as counts per interval
   description = each.value.description
   short_name  = each.value.short_name
 }

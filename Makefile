@@ -47,11 +47,11 @@ test-e2e:
 	bash scripts/test.sh e2e
 
 ## generate: regenerate internal/metadata, documentation.md, the generated tests and config.schema.yaml
-# (from metadata.yaml, and the schema from the Config struct).
+# (from metadata.yaml, and the schema from the Config struct), and the PrometheusRule from the alert rules.
 generate:
 	bash scripts/mdatagen.sh
 
-## check-generated: fail if the generated files differ from what metadata.yaml generates
+## check-generated: fail if the generated files differ from what metadata.yaml and the alert rules generate
 check-generated:
 	bash scripts/check-generated.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the mdatagen output from metadata.yaml and fails if it differs from the files as
-# they were before (committed or not): a stale generated file means metadata.yaml was edited
-# without `make generate`.
+# Regenerates the mdatagen output from metadata.yaml, and the PrometheusRule from the alert rules,
+# and fails if it differs from the files as they were before (committed or not): a stale generated
+# file means metadata.yaml or deploy/alerts/prometheus/zego-alerts.yaml was edited without
+# `make generate`.
 #
 # The "before" state is staged in a throw-away copy of git's index, so `git diff` compares the
 # regenerated files with exactly what was there, and the real index is never touched.
@@ -10,7 +11,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 generated=(documentation.md generated_component_test.go generated_package_test.go
-  internal/metadata internal/metadatatest config.schema.yaml)
+  internal/metadata internal/metadatatest config.schema.yaml
+  deploy/alerts/prometheus/prometheusrule.yaml)
 [[ -f README.md ]] && generated+=(README.md) # mdatagen refreshes its status block
 
 tmp=$(mktemp -d)

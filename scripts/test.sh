@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make test` (what CI runs, .ci/run): lint, generated code, the unit tests with the race detector,
-# then the end-to-end tests against a freshly built bin/otelcol-zego, the Kubernetes manifests and
-# the container image. `scripts/test.sh unit` (`make test-unit`) and `scripts/test.sh e2e`
-# (`make test-e2e`) run one of the two test runs.
+# `make test` (what CI runs, .ci/run): lint, generated code, the unit tests with the race detector
+# and those of deploy/datadog (a module of its own), then the end-to-end tests against a freshly
+# built bin/otelcol-zego, the Kubernetes manifests and the container image. `scripts/test.sh unit`
+# (`make test-unit`) and `scripts/test.sh e2e` (`make test-e2e`) run one of the two test runs.
 #
 # A test that needs an outside program (prometheus, promtool, buildah) finds it with
 # internal/tooltest: when the program is missing, the test is skipped with one line that says how
@@ -24,11 +24,12 @@ mkdir -p _build/test
 skipped=_build/test/skipped.txt counts=_build/test/counts.txt
 : >"$skipped"
 : >"$counts"
-module=$(go list -m)
 
-# gotest is go test, printing what plain go test prints and recording skips and counts.
+# gotest is go test, printing what plain go test prints and recording skips and counts; in the
+# module of the folder $dir when set (deploy/datadog is a module of its own), else the root's.
 gotest() {
-  go test -json "$@" | awk -v module="$module" -v skipfile="$skipped" -v countfile="$counts" -f scripts/gotest.awk
+  go -C "${dir:-.}" test -json "$@" |
+    awk -v module="$(go -C "${dir:-.}" list -m)" -v skipfile="$skipped" -v countfile="$counts" -f scripts/gotest.awk
 }
 
 # summary, on the way out, lists the skipped tests and ends with the counts.
@@ -62,6 +63,8 @@ fi
 if [[ $what != e2e ]]; then
   step "unit tests"
   gotest -race -count=1 ./...
+  step "the Datadog dashboard, monitors and Terraform against Datadog's API models (deploy/datadog)"
+  dir=deploy/datadog gotest -count=1 ./...
 fi
 if [[ $what != unit ]]; then
   step "build the distribution"

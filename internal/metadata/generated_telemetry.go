@@ -148,7 +148,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverZegoDataLost, err = builder.meter.Int64Counter(
 		"otelcol_receiver_zego_data_lost",
-		metric.WithDescription("Seconds of data that aged out of ZEGO's two-hour retention before they could be fetched. [Alpha]"),
+		metric.WithDescription("Seconds of data that aged out of ZEGO's retention (two hours; one for GetRegionQualityDetail) before they could be fetched. [Alpha]"),
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)

@@ -54,7 +54,7 @@ func AssertEqualReceiverZegoCursorLag(t *testing.T, tt *componenttest.Telemetry,
 func AssertEqualReceiverZegoDataLost(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_zego_data_lost",
-		Description: "Seconds of data that aged out of ZEGO's two-hour retention before they could be fetched. [Alpha]",
+		Description: "Seconds of data that aged out of ZEGO's retention (two hours; one for GetRegionQualityDetail) before they could be fetched. [Alpha]",
 		Unit:        "s",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

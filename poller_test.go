@@ -324,22 +324,23 @@ func TestBackfillsShareFewSlots(t *testing.T) {
 	})
 }
 
-// Points that do not fit their metric are skipped, counted, and warned about once.
+// Points that do not fit their metric are skipped, counted once though later polls read them
+// again behind the cursor, and warned about once.
 func TestUnusablePointsAreCountedAndWarnedOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		answer := `{"Code":0,"Data":{"Metrics":[{"Metric":"online_user","Values":[{"Timestamp":%d,"Value":2.5},{"Timestamp":%d,"Value":"x"},{"Timestamp":%d,"Value":7}]}]}}`
+		answer := `{"Code":0,"Data":{"Metrics":[{"Metric":"online_user","Values":[{"Timestamp":%d,"Value":2.5},{"Timestamp":%d,"Value":"x"},{"Timestamp":%d,"Value":7},{"Value":1}]}]}}`
+		ms := time.Now().Add(-4 * time.Minute).UnixMilli()
 		rt := roundTrip(func(*http.Request) (*http.Response, error) {
-			ms := time.Now().Add(-4 * time.Minute).UnixMilli()
 			rec := httptest.NewRecorder()
 			_, _ = fmt.Fprintf(rec, answer, ms, ms+1, ms+2)
 			return rec.Result(), nil
 		})
 		pipeline := &recorder{}
 		x := start(t, testConfig(), rt, pipeline, componenttest.NewNopHost())
-		time.Sleep(4 * time.Minute) // two polls
-		assert.Equal(t, int64(4), x.counter(t, "points_invalid"))
+		time.Sleep(10 * time.Minute) // four polls, the last three behind the points
+		assert.Equal(t, int64(2+4), x.counter(t, "points_invalid"), "2.5 and x once; the point without a time at every poll")
 		assert.Len(t, x.logs.FilterMessage("Skipped points whose timestamp or value was unusable").FilterLevelExact(zapcore.WarnLevel).All(), 1)
-		assert.Len(t, pipeline.got("zego.realtime.online_user"), 2)
+		assert.Len(t, pipeline.got("zego.realtime.online_user"), 1)
 	})
 }
 

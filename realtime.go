@@ -94,7 +94,7 @@ func (r realtimeRequest) record(mb *metadata.MetricsBuilder, a *zegoapi.Answer, 
 			if i > 0 && pt.TimestampMs == pts[i-1].TimestampMs {
 				continue
 			}
-			if !m.record(mb, pcommon.Timestamp(pt.TimestampMs*int64(time.Millisecond)), pt.Value) {
+			if math.IsNaN(pt.Value) || !m.record(mb, pcommon.Timestamp(pt.TimestampMs*int64(time.Millisecond)), pt.Value) {
 				invalid++
 			}
 		}

@@ -84,6 +84,7 @@ func (r regionRequest) record(mb *metadata.MetricsBuilder, a *zegoapi.Answer, ta
 			continue
 		}
 		seen[k] = true
+		invalid += e.Invalid
 		ts := pcommon.Timestamp(e.TimestampMs * int64(time.Millisecond))
 		var opts []metadata.MetricAttributeOption
 		if iso != "" {
@@ -105,7 +106,7 @@ func (r regionRequest) record(mb *metadata.MetricsBuilder, a *zegoapi.Answer, ta
 			mb.RecordZegoRegionLoginSuccessRate5sDataPoint(ts, *v, e.Region, plat, opts...)
 		}
 	}
-	return 0 // the decoder counted what was unusable
+	return invalid
 }
 
 // regionFilter keeps the regions listed by ZEGO's name or by ISO code (in any case); an empty

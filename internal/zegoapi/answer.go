@@ -8,7 +8,8 @@ import (
 	"strconv"
 )
 
-// Point is one sample of a metric.
+// Point is one sample of a metric; its Value is NaN when ZEGO's was missing or not a finite
+// number.
 type Point struct {
 	TimestampMs int64
 	Value       float64
@@ -25,8 +26,9 @@ type Answer struct {
 	RequestID string // "" when absent; a bare JSON number is kept digit-exact
 	Series    []Series
 	Regions   []RegionQuality // as the answer had them: any order, repeats kept
-	// Invalid counts the points skipped because their Timestamp or Value was missing or not a
-	// finite number.
+	// Invalid counts the points and entries skipped because their Timestamp (or Region) was
+	// missing or unusable: with no time, they fit no window. An unusable value at a usable time
+	// is counted where its time is (Point, RegionQuality.Invalid).
 	Invalid int
 }
 
@@ -89,10 +91,14 @@ func (a *Answer) collect(ns []node) {
 			for _, p := range n.Values {
 				ts, okTS := timestamp(p.Timestamp)
 				v, okV := finite(p.Value)
-				if okTS && okV {
-					s.Points = append(s.Points, Point{TimestampMs: ts, Value: v})
-				} else {
+				switch {
+				case !okTS:
 					a.Invalid++
+				case !okV:
+					v = math.NaN()
+					fallthrough
+				default:
+					s.Points = append(s.Points, Point{TimestampMs: ts, Value: v})
 				}
 			}
 			a.Series = append(a.Series, s)

@@ -3,6 +3,7 @@ package zegoapi
 import (
 	"bytes"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -37,7 +38,9 @@ func TestDecode(t *testing.T) {
 		{
 			name: "bad points are counted, not fatal",
 			body: `{"Code":0,"Data":{"Metrics":[{"Metric":"online_user","Values":[{"Timestamp":1000,"Value":null},{"Timestamp":2000,"Value":true},{"Timestamp":3000,"Value":1e400},{"Timestamp":4000,"Value":"NaN"},{"Value":7},{"Timestamp":-5,"Value":7},7,null,{"Timestamp":5000,"Value":2}]}]}}`,
-			want: &Answer{Series: []Series{{"online_user", []Point{{5000, 2}}}}, Invalid: 8},
+			// Four values unusable at usable times (NaN, counted by who takes their times), four
+			// points without a usable time.
+			want: &Answer{Series: []Series{{"online_user", []Point{{1000, unusable}, {2000, unusable}, {3000, unusable}, {4000, unusable}, {5000, 2}}}}, Invalid: 4},
 		},
 		{
 			// GetRegionQualityDetail, no RequestId: a block as an object or an array of one; null, {}, []
@@ -51,7 +54,8 @@ func TestDecode(t *testing.T) {
 					{Block: RegionBlocks[0], Total: 12, HasTotal: true, Shares: []Share{{"0-400ms", 0.5}}},
 					{Block: RegionBlocks[1], Total: 3, HasTotal: true, Shares: []Share{{"0%", 1}}},
 				},
-			}}, Invalid: 5},
+				Invalid: 2, // the Rate "x" and the block 7
+			}}, Invalid: 3},
 		},
 		{name: "no metrics", body: `{"Code":0,"RequestId":null,"Data":{"Metrics":[]}}`, want: &Answer{}},
 		{name: "HTML", body: "<html><body>502 Bad Gateway</body></html>", wantErr: "not ZEGO's answer"},
@@ -73,6 +77,13 @@ func TestDecode(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			for _, s := range got.Series {
+				for i := range s.Points {
+					if math.IsNaN(s.Points[i].Value) {
+						s.Points[i].Value = unusable
+					}
+				}
+			}
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -140,3 +151,6 @@ func FuzzGet(f *testing.F) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// unusable stands for NaN, which is equal to nothing, in the expected answers.
+const unusable = math.MaxFloat64

@@ -38,6 +38,9 @@ type RegionQuality struct {
 	Distributions []Distribution
 	// LoginSuccessRate and LoginSuccessRate5s are LoginSuccessRateDetail's; nil when absent.
 	LoginSuccessRate, LoginSuccessRate5s *float64
+	// Invalid counts the blocks and fields present but unusable (a Total that is not a whole
+	// number among them).
+	Invalid int
 }
 
 // Distribution is one block of an entry: its sample count, when usable, and the share of each
@@ -63,8 +66,7 @@ type minute struct {
 }
 
 // collectRegions gathers GetRegionQualityDetail's entries. An entry without a usable Timestamp
-// or Region, and a block or field present but unusable (a Total that is not a whole number
-// among them), is invalid and costs only itself.
+// or Region is invalid, and so is a block or field present but unusable; each costs only itself.
 func (a *Answer) collectRegions(list []minute) {
 	for _, m := range list {
 		ts, okTS := timestamp(m.Timestamp)
@@ -75,13 +77,13 @@ func (a *Answer) collectRegions(list []minute) {
 				continue
 			}
 			delete(entry, "Region")
+			rq := RegionQuality{TimestampMs: ts, Region: region}
 			blocks := map[string]map[string]float64{}
 			for name, raw := range entry {
-				blocks[name] = a.block(raw)
+				blocks[name] = rq.block(raw)
 			}
-			rq := RegionQuality{TimestampMs: ts, Region: region}
 			for _, b := range RegionBlocks {
-				if d, ok := a.distribution(b, blocks[b.Name]); ok {
+				if d, ok := rq.distribution(b, blocks[b.Name]); ok {
 					rq.Distributions = append(rq.Distributions, d)
 				}
 			}
@@ -93,13 +95,13 @@ func (a *Answer) collectRegions(list []minute) {
 }
 
 // distribution reads block b from its fields; false when the entry does not have it.
-func (a *Answer) distribution(b *RegionBlock, fields map[string]float64) (Distribution, bool) {
+func (rq *RegionQuality) distribution(b *RegionBlock, fields map[string]float64) (Distribution, bool) {
 	d := Distribution{Block: b}
 	if total, ok := fields["Total"]; ok {
 		if d.HasTotal = total == math.Trunc(total) && math.Abs(total) < 1<<63; d.HasTotal {
 			d.Total = int64(total)
 		} else {
-			a.Invalid++
+			rq.Invalid++
 		}
 	}
 	for i, bucket := range b.Buckets {
@@ -119,7 +121,7 @@ func field(fields map[string]float64, name string) *float64 {
 
 // block reads a block given as an object or as an array of one object. A null field is
 // absent, like a null block.
-func (a *Answer) block(raw json.RawMessage) map[string]float64 {
+func (rq *RegionQuality) block(raw json.RawMessage) map[string]float64 {
 	var fields map[string]any
 	var one []map[string]any
 	switch {
@@ -129,7 +131,7 @@ func (a *Answer) block(raw json.RawMessage) map[string]float64 {
 			fields = one[0]
 		}
 	default:
-		a.Invalid++
+		rq.Invalid++
 		return nil
 	}
 	out := make(map[string]float64, len(fields))
@@ -137,7 +139,7 @@ func (a *Answer) block(raw json.RawMessage) map[string]float64 {
 		if f, ok := finite(v); ok {
 			out[k] = f
 		} else if v != nil {
-			a.Invalid++
+			rq.Invalid++
 		}
 	}
 	return out

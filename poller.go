@@ -118,7 +118,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 		}
 	}
 	answer, err := p.call(ctx, t, w)
-	if kind, _ := zegoapi.KindOf(err); p.rotated(kind) && p.quotaAllows() {
+	if kind, _ := zegoapi.KindOf(err); p.rotated(kind) {
 		p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(outcomeOf[kind])) // the refused call
 		answer, err = p.call(ctx, t, w)
 	}

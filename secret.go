@@ -27,14 +27,12 @@ type secretSource struct {
 	failing bool   // warned since the last good read
 }
 
-func newSecretSource(cfg *Config, logger *zap.Logger) (*secretSource, error) {
-	s := &secretSource{path: cfg.ServerSecretFile, logger: logger, secret: string(cfg.ServerSecret)}
-	if s.path == "" {
-		return s, nil
-	}
-	var err error
-	if s.secret, err = readSecret(s.path); err != nil {
-		return nil, fmt.Errorf("server_secret_file: %w; mount the ServerSecret there or set server_secret", err)
+func newSecretSource(cfg *Config, logger *zap.Logger) (s *secretSource, err error) {
+	s = &secretSource{path: cfg.ServerSecretFile, logger: logger, secret: string(cfg.ServerSecret)}
+	if s.path != "" {
+		if s.secret, err = readSecret(s.path); err != nil {
+			return nil, fmt.Errorf("server_secret_file: %w; mount the ServerSecret there or set server_secret", err)
+		}
 	}
 	return s, nil
 }
@@ -78,22 +76,19 @@ func readSecret(path string) (string, error) {
 	return secret, nil
 }
 
-// rotated tells, after a call refused with kind, whether server_secret_file has held another
-// ServerSecret since that call was signed: then calls resume at once instead of backing off.
+// rotated tells, after a call refused with kind, whether to call again now instead of backing off:
+// when server_secret_file has held another ServerSecret since that call was signed and the quota
+// ledger lets a call through.
 func (p *poller) rotated(kind zegoapi.ErrorKind) bool {
 	if kind != zegoapi.KindBadCredentials {
 		return false
 	}
-	if _, gen := p.secret.current(); gen == p.signedGen {
-		return false
-	}
-	p.logger.Info("The ServerSecret in server_secret_file changed; calls resume at once")
-	return true
-}
-
-// quotaAllows tells whether the quota ledger lets a call through now.
-func (p *poller) quotaAllows() bool {
+	_, gen := p.secret.current()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.ledger.allow(time.Now())
+	now := gen != p.signedGen && p.ledger.allow(time.Now())
+	p.mu.Unlock()
+	if now {
+		p.logger.Info("The ServerSecret in server_secret_file changed; calls resume at once")
+	}
+	return now
 }

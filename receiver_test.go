@@ -344,7 +344,7 @@ func TestSecretNeverLeaks(t *testing.T) {
 			line := fmt.Sprint(e.Message, e.ContextMap())
 			assert.NotRegexp(t, leak, line)
 		}
-		require.NoError(t, store.TestClient.Walk(t.Context(), func(key string, value []byte) ([]*storage.Operation, error) {
+		require.NoError(t, store.Walk(t.Context(), func(key string, value []byte) ([]*storage.Operation, error) {
 			assert.NotRegexp(t, leak, key+string(value))
 			return nil, nil
 		}))

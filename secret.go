@@ -66,10 +66,7 @@ func readSecret(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	secret := string(b)
-	if s, ok := strings.CutSuffix(secret, "\n"); ok {
-		secret = strings.TrimSuffix(s, "\r")
-	}
+	secret := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r") // one line end, \n or \r\n
 	if secret == "" {
 		return "", errors.New(path + " is empty")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.uber.org/zap"
 
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
@@ -104,4 +105,17 @@ func TestSecretRotation(t *testing.T) {
 			assert.NotRegexp(t, leak, fmt.Sprint(e.Message, e.ContextMap()))
 		}
 	})
+}
+
+// rotated calls again at once only after bad credentials, a new secret, and within the quota.
+func TestRotatedKeepsTheQuota(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "server_secret")
+	require.NoError(t, os.WriteFile(path, []byte("new"), 0o600))
+	p := &poller{secret: &secretSource{path: path}, ledger: newQuotaLedger(QuotaConfig{PerMinute: 1, PerDay: 9}, 0), logger: zap.NewNop()}
+	assert.False(t, p.rotated(zegoapi.KindRateLimited))
+	assert.True(t, p.rotated(zegoapi.KindBadCredentials), "a new secret")
+	p.ledger.record(time.Now())
+	assert.False(t, p.rotated(zegoapi.KindBadCredentials), "the quota allows no call now")
+	p.ledger, p.signedGen = newQuotaLedger(QuotaConfig{PerMinute: 1, PerDay: 9}, 0), 1
+	assert.False(t, p.rotated(zegoapi.KindBadCredentials), "the secret that was refused")
 }

@@ -31,7 +31,8 @@ const (
 
 var (
 	errMissingAppID        = errors.New("app_id is required: the numeric App ID from the ZEGO console")
-	errMissingServerSecret = errors.New("server_secret is required: the ServerSecret from the ZEGO console, e.g. server_secret: ${env:ZEGO_SERVER_SECRET}")
+	errMissingServerSecret = errors.New("server_secret or server_secret_file is required: the ServerSecret from the ZEGO console, e.g. server_secret_file: /etc/otelcol-zego/secret/server_secret")
+	errTwoServerSecrets    = errors.New("server_secret and server_secret_file are both set: keep one (server_secret_file is read again when ZEGO refuses the secret, so a rotation needs no restart)")
 	errNoMetricEnabled     = errors.New("metrics: every metric is disabled, so the receiver would call the API for nothing; enable at least one")
 	errUnknownMetric       = errors.New("metrics: unknown metric")
 	errQuotaTooLow         = errors.New("quota values must be at least 1")
@@ -80,6 +81,9 @@ type Config struct {
 
 	AppID        uint32              `mapstructure:"app_id"`
 	ServerSecret configopaque.String `mapstructure:"server_secret"`
+	// ServerSecretFile is a file holding the ServerSecret (one trailing newline ignored), read
+	// before each call: a rotated secret is used without a restart. Either it or ServerSecret.
+	ServerSecretFile string `mapstructure:"server_secret_file"`
 	// IsTest, when set, is sent as IsTest: projects created on or before
 	// 2021-11-16 default to the test environment without it.
 	IsTest *bool `mapstructure:"is_test"`
@@ -157,8 +161,11 @@ func (cfg *Config) Validate() error {
 	if cfg.AppID == 0 {
 		errs = append(errs, errMissingAppID)
 	}
-	if cfg.ServerSecret == "" {
+	switch {
+	case cfg.ServerSecret == "" && cfg.ServerSecretFile == "":
 		errs = append(errs, errMissingServerSecret)
+	case cfg.ServerSecret != "" && cfg.ServerSecretFile != "":
+		errs = append(errs, errTwoServerSecrets)
 	}
 	if _, err := zegoapi.NewClient(nil, zegoapi.Config{Endpoint: cfg.Endpoint}); err != nil {
 		errs = append(errs, err)

@@ -64,6 +64,7 @@ func TestLoadValidConfigs(t *testing.T) {
 				assert.Equal(t, "https://analytics-api-sgp.zego.im", cfg.Endpoint)
 				assert.Equal(t, 10*time.Second, cfg.Timeout)
 				assert.Equal(t, uint32(4000000000), cfg.AppID)
+				assert.Equal(t, "/etc/otelcol-zego/secret/server_secret", cfg.ServerSecretFile)
 				assert.Equal(t, &falseValue, cfg.IsTest)
 				assert.Equal(t, 5*time.Minute, cfg.CollectionInterval)
 				assert.Equal(t, 10*time.Second, cfg.InitialDelay)
@@ -125,7 +126,12 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "missing_credentials",
 			wantErrs: []error{errMissingAppID, errMissingServerSecret},
-			wantMsgs: []string{"app_id is required", "server_secret is required"},
+			wantMsgs: []string{"app_id is required", "server_secret or server_secret_file is required"},
+		},
+		{
+			name:     "two_secrets",
+			wantErrs: []error{errTwoServerSecrets},
+			wantMsgs: []string{"server_secret and server_secret_file are both set: keep one"},
 		},
 		{
 			name:     "interval_over_daily_quota",

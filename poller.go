@@ -52,6 +52,7 @@ type poller struct {
 	slots    chan struct{}
 	store    *checkpoints
 	host     component.Host
+	secret   *secretSource
 
 	mu      sync.Mutex // guards the targets' cursors and the ledger, which telemetry callbacks read
 	targets []*target  // one per request, in schedule order
@@ -65,6 +66,7 @@ type poller struct {
 	losing       bool      // data aged out since the last delivery
 	lastLate     time.Time // when late points last came
 	delivered    bool
+	signedGen    uint64 // the ServerSecret's generation when the last call was signed
 }
 
 // target is a request and where its next window starts.
@@ -118,6 +120,10 @@ func (p *poller) poll(ctx context.Context, t *target) {
 		}
 	}
 	answer, err := p.call(ctx, t, w)
+	if kind, _ := zegoapi.KindOf(err); p.rotated(kind) {
+		p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(outcomeOf[kind])) // the refused call
+		answer, err = p.call(ctx, t, w)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			p.failed(ctx, err)
@@ -165,7 +171,7 @@ func (p *poller) window(ctx context.Context, t *target) (window, bool) {
 	switch {
 	case w.empty():
 		return w, false
-	case !p.backoff.allows(now):
+	case !p.backoff.allows(now) && !p.rotated(p.backoff.lastKind):
 		p.skip(ctx, "backing off after an error", zap.Time("until", p.backoff.until))
 		return w, false
 	case !quotaAllows:
@@ -187,6 +193,7 @@ func (p *poller) call(ctx context.Context, t *target, w window) (*zegoapi.Answer
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
+	_, p.signedGen = p.secret.current()
 	// ZEGO does not say whether StartTs and EndTs are inclusive: the queries ask for
 	// [late, until+1], which covers (late, until] either way, and collect drops what lies outside.
 	return p.client.Get(ctx, t.query(w.lateMs, w.untilMs))

@@ -143,8 +143,13 @@ func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderEl
 			return nil, fmt.Errorf("building the HTTP client: %w", err)
 		}
 	}
+	secret, err := newSecretSource(r.cfg, r.logger)
+	if err != nil {
+		return nil, err
+	}
 	client, err := zegoapi.NewClient(httpClient, zegoapi.Config{
-		Endpoint: r.cfg.Endpoint, AppID: r.cfg.AppID, ServerSecret: string(r.cfg.ServerSecret), IsTest: r.cfg.IsTest,
+		Endpoint: r.cfg.Endpoint, AppID: r.cfg.AppID, IsTest: r.cfg.IsTest,
+		Secret: func() string { s, _ := secret.current(); return s },
 	})
 	if err != nil {
 		return nil, err
@@ -167,7 +172,7 @@ func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderEl
 	}
 	r.host = host
 	for _, p := range r.pollers {
-		p.client, p.host = client, host
+		p.client, p.host, p.secret = client, host, secret
 		p.store = newCheckpoints(r.storage, r.set.ID, r.cfg.AppID, p.spec.action, r.cfg.Timeout, p.logger)
 	}
 	if elector == nil {

@@ -32,7 +32,6 @@ const deployDir = "../deploy/kubernetes"
 // environment (in the cluster: the Secret, the ConfigMap and the downward API).
 var deployEnv = []string{
 	"ZEGO_APP_ID=1234567890",
-	"ZEGO_SERVER_SECRET=0123456789abcdef0123456789abcdef",
 	"OTLP_ENDPOINT=https://otlp.example.com",
 	"REDIS_ENDPOINT=redis.otelcol-zego.svc:6379",
 	"REDIS_PASSWORD=",
@@ -164,7 +163,8 @@ type workload struct {
 }
 
 // checkWorkload checks the one workload of that kind: replicas; the pod and container security
-// settings; resources; the ZEGO credentials come from the Secret, every configMapKeyRef names a
+// settings; resources; the ZEGO credentials come from the Secret (the ServerSecret as a file of a
+// read-only volume without subPath, which the kubelet updates), every configMapKeyRef names a
 // key that exists; --config points into a volume mounted from the ConfigMap that holds that key;
 // the probes hit health_check's port; the image is the one `make image` builds.
 func checkWorkload(t *testing.T, docs []yamlMap, kind string, replicas int) workload {
@@ -217,10 +217,8 @@ func checkWorkload(t *testing.T, docs []yamlMap, kind string, replicas int) work
 			}
 		}
 	}
-	for _, name := range []string{"ZEGO_APP_ID", "ZEGO_SERVER_SECRET"} {
-		if !fromSecret[name] {
-			t.Errorf("%s: env %s does not come from the Secret %s", kind, name, secretName)
-		}
+	if !fromSecret["ZEGO_APP_ID"] || slices.Contains(wl.env, "ZEGO_SERVER_SECRET") {
+		t.Errorf("%s: env ZEGO_APP_ID must come from the Secret %s, and the ServerSecret must not be in the environment", kind, secretName)
 	}
 
 	// --config=<path> in args, and the ConfigMap mounted at its directory.
@@ -249,6 +247,21 @@ func checkWorkload(t *testing.T, docs []yamlMap, kind string, replicas int) work
 	}
 	if err := yaml.Unmarshal([]byte(wl.configText), &wl.config); err != nil {
 		t.Fatalf("%s: the collector config in the ConfigMap: %v", kind, err)
+	}
+
+	file, mounted := yamlStr(wl.config, "receivers", "zego", "server_secret_file"), false
+	for _, m := range yamlList(c, "volumeMounts") {
+		for _, v := range yamlList(pod, "volumes") {
+			if yamlStr(v, "name") != yamlStr(m, "name") || yamlStr(v, "secret", "secretName") != secretName || yamlAt(m, "readOnly") != true || yamlAt(m, "subPath") != nil {
+				continue
+			}
+			for _, item := range yamlList(v, "secret", "items") {
+				mounted = mounted || path.Join(yamlStr(m, "mountPath"), yamlStr(item, "path")) == file && yamlStr(item, "key") == "ZEGO_SERVER_SECRET"
+			}
+		}
+	}
+	if !mounted {
+		t.Errorf("%s: server_secret_file %q is not the Secret's ZEGO_SERVER_SECRET mounted read-only without subPath", kind, file)
 	}
 
 	// Every ${env:NAME} of the config is set in the container.

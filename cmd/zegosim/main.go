@@ -37,6 +37,9 @@ Admin endpoints (never metered):
                         "action":"GetRealtimeUsage"}; count 0 or none = until
                         cleared; no app_id/action = every AppID/Action
   DELETE /admin/faults  clear every fault
+  POST   /admin/secret  rotate an AppID's ServerSecret, e.g.
+                        {"app_id":12345,"secret":"new-secret"}: calls signed
+                        with the old one get 100000005 from then on
   GET    /admin/calls   the record of the API calls, as JSON
   GET    /healthz       "ok"
 Fault kinds: html (HTTP 502 page), truncated (answer cut short), empty,
@@ -170,7 +173,7 @@ func serve(o options) error {
 	if o.tlsCert != "" {
 		scheme = "https"
 	}
-	logger.Printf("zegosim: serving %s://%s/ (admin: /admin/faults, /admin/calls)", scheme, ln.Addr())
+	logger.Printf("zegosim: serving %s://%s/ (admin: /admin/faults, /admin/secret, /admin/calls)", scheme, ln.Addr())
 	if o.tlsCert != "" {
 		err = srv.ServeTLS(ln, o.tlsCert, o.tlsKey)
 	} else {

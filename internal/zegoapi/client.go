@@ -37,10 +37,10 @@ const MaxBodyBytes = 8 << 20
 
 // Config is what every request needs.
 type Config struct {
-	Endpoint     string // base URL; a path or query in it is kept
-	AppID        uint32
-	ServerSecret string
-	IsTest       *bool // nil: IsTest is not sent
+	Endpoint string // base URL; a path or query in it is kept
+	AppID    uint32
+	Secret   func() string // the ServerSecret, asked for at each call: it may be rotated
+	IsTest   *bool         // nil: IsTest is not sent
 }
 
 // Client calls the API. It is safe for concurrent use.
@@ -76,11 +76,11 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 	var random [8]byte
 	_, _ = rand.Read(random[:])            // never fails
 	nonce := hex.EncodeToString(random[:]) // 16 hex characters, as in ZEGO's examples
-	sent := time.Now()
-	sig := signature(c.cfg.AppID, nonce, c.cfg.ServerSecret, sent.Unix())
+	sent, secret := time.Now(), c.cfg.Secret()
+	sig := signature(c.cfg.AppID, nonce, secret, sent.Unix())
 	hidden := []string{sig, "REDACTED"}
-	if c.cfg.ServerSecret != "" { // never sent, but a server might echo what it knows
-		hidden = append(hidden, c.cfg.ServerSecret, "REDACTED")
+	if secret != "" { // never sent, but a server might echo what it knows
+		hidden = append(hidden, secret, "REDACTED")
 	}
 	redact := strings.NewReplacer(hidden...).Replace
 	fail := func(e *APIError) error {

@@ -25,7 +25,7 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f
 
 func newTestClient(tb testing.TB, endpoint string, rt http.RoundTripper) *Client {
 	tb.Helper()
-	c, err := NewClient(&http.Client{Transport: rt}, Config{Endpoint: endpoint, AppID: 12345, ServerSecret: testSecret})
+	c, err := NewClient(&http.Client{Transport: rt}, Config{Endpoint: endpoint, AppID: 12345, Secret: func() string { return testSecret }})
 	require.NoError(tb, err)
 	return c
 }
@@ -55,7 +55,7 @@ func TestRequest(t *testing.T) {
 	c, err := NewClient(&http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 		got = append(got, r)
 		return httptest.NewRecorder().Result(), nil
-	})}, Config{Endpoint: "https://zego.test/base?region=sgp", AppID: 12345, ServerSecret: testSecret, IsTest: &isTest})
+	})}, Config{Endpoint: "https://zego.test/base?region=sgp", AppID: 12345, Secret: func() string { return testSecret }, IsTest: &isTest})
 	require.NoError(t, err)
 	for range 2 {
 		_, _ = c.Get(t.Context(), testQuery)

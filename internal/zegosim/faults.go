@@ -132,6 +132,28 @@ func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// SetSecret makes secret appID's ServerSecret from now on, as a rotation in ZEGO's console does:
+// calls signed with the old one get CodeSignatureWrong.
+func (s *Server) SetSecret(appID uint32, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.Apps[appID] = secret
+}
+
+// postSecret serves POST /admin/secret, {"app_id":12345,"secret":"..."}: SetSecret.
+func (s *Server) postSecret(w http.ResponseWriter, r *http.Request) {
+	var v struct {
+		AppID  uint32 `json:"app_id"`
+		Secret string `json:"secret"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&v); err != nil || v.AppID == 0 || v.Secret == "" {
+		http.Error(w, `want {"app_id":<uint32>,"secret":"<new ServerSecret>"}`, http.StatusBadRequest)
+		return
+	}
+	s.SetSecret(v.AppID, v.Secret)
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // wait sleeps d and reports false if the client went away first.
 func wait(r *http.Request, d time.Duration) bool {
 	t := time.NewTimer(d)

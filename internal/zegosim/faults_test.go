@@ -113,6 +113,12 @@ func TestAdmin(t *testing.T) {
 	assert.Equal(t, "200 ok\n", admin(http.MethodGet, "/healthz", ""))
 	assert.Len(t, s.Calls(), 1, "admin calls are not API calls")
 
+	// A rotation: the old secret is refused from then on, the new one accepted.
+	assert.Contains(t, admin(http.MethodPost, "/admin/secret", `{"app_id":12345}`), "400 ")
+	assert.Equal(t, "204 ", admin(http.MethodPost, "/admin/secret", `{"app_id":12345,"secret":"rotated"}`))
+	assert.Equal(t, CodeSignatureWrong, call(t, query(ActionQuality, QualityMetrics...)).Code)
+	assert.Equal(t, CodeSuccess, call(t, resign(query(ActionQuality, QualityMetrics...), "rotated")).Code)
+
 	for _, f := range []Fault{{Kind: "nope"}, {Kind: FaultSlow}, {Kind: FaultHTML, Duration: 1}, {Kind: FaultCode}, {Kind: FaultEmpty, Count: -1}, {Kind: FaultEmpty, Action: "X"}} {
 		assert.Panics(t, func() { s.InjectFault(f) }, "%+v", f)
 	}

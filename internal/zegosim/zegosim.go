@@ -182,12 +182,15 @@ func New(cfg Config) *Server {
 		cfg.Granularity = time.Second
 	}
 	cfg.PerMinute, cfg.PerDay = cmp.Or(cfg.PerMinute, 3), cmp.Or(cfg.PerDay, 480)
-	cfg.Apps = maps.Clone(cfg.Apps) // the caller may change its map later
+	if cfg.Apps = maps.Clone(cfg.Apps); cfg.Apps == nil { // the caller may change its map later
+		cfg.Apps = map[uint32]string{}
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), meters: map[meterKey][]int64{}, nonces: map[nonceKey]int64{}}
 	s.mux.HandleFunc("GET /{$}", s.serveAPI)
 	s.mux.HandleFunc("POST /{$}", s.serveAPI)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("POST /admin/faults", s.postFault)
+	s.mux.HandleFunc("POST /admin/secret", s.postSecret)
 	s.mux.HandleFunc("DELETE /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
@@ -387,7 +390,9 @@ func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) int {
 // authenticate checks the secret, the Timestamp, the signature over the parameter
 // texts as received and, last, the nonce: a forged call must not burn one.
 func (s *Server) authenticate(appID uint32, q url.Values, nowMs int64) int {
-	secret, ok := s.cfg.Apps[appID]
+	s.mu.Lock()
+	secret, ok := s.cfg.Apps[appID] // SetSecret may change it
+	s.mu.Unlock()
 	if !ok {
 		secret = s.cfg.AnySecret
 	}

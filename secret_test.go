@@ -1,0 +1,121 @@
+package zegoreceiver
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.uber.org/zap"
+
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
+	"github.com/zego-otel/zegoreceiver/internal/zegosim"
+)
+
+// secretVolume lays dir out as the kubelet does a Secret volume (server_secret links to
+// ..data/server_secret, ..data to a timestamped dir) and returns its update: a new dir, ..data_tmp
+// linked to it, renamed over ..data.
+func secretVolume(t *testing.T, dir, secret string) (update func(string)) {
+	n := 0
+	update = func(secret string) {
+		n++
+		ts := fmt.Sprintf("..2026_12_03_22_00_%02d.%d", n, n)
+		require.NoError(t, os.Mkdir(filepath.Join(dir, ts), 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, ts, "server_secret"), []byte(secret+"\n"), 0o600))
+		require.NoError(t, os.Symlink(ts, filepath.Join(dir, "..data_tmp")))
+		require.NoError(t, os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
+	}
+	update(secret)
+	require.NoError(t, os.Symlink(filepath.Join("..data", "server_secret"), filepath.Join(dir, "server_secret")))
+	return update
+}
+
+// The secret file as production meets it. Missing or empty at start, it fails Start, naming the
+// path. Gone or empty later, the last good secret is kept, warned about once. Rotated (ZEGO
+// refuses the old secret, and the kubelet swaps the Secret volume), once during the refused call
+// (retried at once, in the same poll) and once while the receiver backs off (the first successful
+// call comes within one poll): no restart, nothing lost, and no secret in any log line.
+func TestSecretRotation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const second, third = "zegosim-second-secret-5e02c9", "zegosim-third-secret-a81f37"
+		dir := t.TempDir()
+		cfg := testConfig()
+		cfg.ServerSecret, cfg.ServerSecretFile = "", filepath.Join(dir, "server_secret")
+		cfg.CollectionInterval, cfg.Timeout, cfg.Quota = 2*time.Second, time.Second, QuotaConfig{PerMinute: 60, PerDay: 50_000}
+		for _, content := range []string{"", "\n"} { // missing, then empty
+			_, err := newSecretSource(cfg, nil)
+			assert.ErrorContains(t, err, cfg.ServerSecretFile)
+			require.NoError(t, os.WriteFile(cfg.ServerSecretFile, []byte(content), 0o600))
+		}
+		require.NoError(t, os.Remove(cfg.ServerSecretFile))
+		swap := secretVolume(t, dir, testSecret)
+		sim := newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = 60, -1 })
+		var swapDuringCall atomic.Value // a secret the volume takes once the simulator has answered
+		rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+			resp, err := sim.Transport().RoundTrip(r)
+			if secret, _ := swapDuringCall.Swap("").(string); secret != "" {
+				swap(secret)
+			}
+			return resp, err
+		})
+		pipeline := &recorder{}
+		x := start(t, cfg, rt, pipeline, componenttest.NewNopHost())
+		time.Sleep(10 * time.Second)
+		require.NoError(t, os.Remove(filepath.Join(dir, "..data")))
+		time.Sleep(10 * time.Second)
+		swap("")
+		time.Sleep(10 * time.Second)
+		swap(testSecret)
+		time.Sleep(10 * time.Second)
+		assert.Len(t, x.logs.FilterMessageSnippet("Cannot read server_secret_file").All(), 1, "warned once")
+		assert.Len(t, x.logs.FilterMessageSnippet("can be read again").All(), 1)
+
+		sim.SetSecret(testAppID, second)
+		swapDuringCall.Store(second)
+		time.Sleep(time.Minute)
+		calls := sim.Calls()
+		refused := slices.IndexFunc(calls, func(c zegosim.Call) bool { return c.Code != zegosim.CodeSuccess })
+		require.True(t, refused >= 19 && refused+1 < len(calls), "the last good secret kept; a refused call, then another")
+		assert.Equal(t, calls[refused].Time, calls[refused+1].Time, "retried at once")
+		assert.Equal(t, []int{zegosim.CodeSignatureWrong, zegosim.CodeSuccess}, []int{calls[refused].Code, calls[refused+1].Code})
+
+		sim.SetSecret(testAppID, third)
+		time.Sleep(5 * time.Minute) // refused, backing off
+		swapped := time.Now()
+		swap(third)
+		time.Sleep(time.Minute)
+		calls = sim.Calls()
+		first := slices.IndexFunc(calls, func(c zegosim.Call) bool { return c.Time.After(swapped) && c.Code == zegosim.CodeSuccess })
+		require.Positive(t, first)
+		assert.LessOrEqual(t, calls[first].Time.Sub(swapped), 10*time.Second, "the first successful call within one poll of the swap")
+
+		assert.Len(t, x.logs.FilterMessageSnippet("calls resume at once").All(), 2)
+		assertExactlyOnce(t, sim, cfg, zegoapi.ActionUsage, calls[0].StartMs, x.cursor(zegoapi.ActionUsage), pipeline.got)
+		leak := regexp.MustCompile(testSecret + "|" + second + "|" + third + `|[0-9a-f]{32}`)
+		for _, e := range x.logs.All() {
+			assert.NotRegexp(t, leak, fmt.Sprint(e.Message, e.ContextMap()))
+		}
+	})
+}
+
+// rotated calls again at once only after bad credentials, a new secret, and within the quota.
+func TestRotatedKeepsTheQuota(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "server_secret")
+	require.NoError(t, os.WriteFile(path, []byte("new"), 0o600))
+	p := &poller{secret: &secretSource{path: path}, ledger: newQuotaLedger(QuotaConfig{PerMinute: 1, PerDay: 9}, 0), logger: zap.NewNop()}
+	assert.False(t, p.rotated(zegoapi.KindRateLimited))
+	assert.True(t, p.rotated(zegoapi.KindBadCredentials), "a new secret")
+	p.ledger.record(time.Now())
+	assert.False(t, p.rotated(zegoapi.KindBadCredentials), "the quota allows no call now")
+	p.ledger, p.signedGen = newQuotaLedger(QuotaConfig{PerMinute: 1, PerDay: 9}, 0), 1
+	assert.False(t, p.rotated(zegoapi.KindBadCredentials), "the secret that was refused")
+}

@@ -83,18 +83,23 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 		hidden = append(hidden, secret, "REDACTED")
 	}
 	redact := strings.NewReplacer(hidden...).Replace
-	fail := func(e *APIError) error {
+	a, err := c.do(ctx, q.Action, c.requestURL(q, nonce, sent.Unix(), sig), redact)
+	if e := (*APIError)(nil); errors.As(err, &e) {
 		e.Action, e.sentTime = q.Action, sent
 		e.Message, e.detail = redact(e.Message), redact(e.detail)
 		if e.Err != nil && redact(e.Err.Error()) != e.Err.Error() {
 			e.Err = errors.New(redact(e.Err.Error()))
 		}
-		return e
 	}
+	return a, err
+}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.requestURL(q, nonce, sent.Unix(), sig), nil)
+// do sends the signed request and reads its answer. Its errors are *APIError, except when ctx
+// is canceled.
+func (c *Client) do(ctx context.Context, action Action, signedURL string, redact func(string) string) (*Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, signedURL, nil)
 	if err != nil {
-		return nil, fail(&APIError{Kind: KindPermanent, detail: "building the request", Err: err})
+		return nil, &APIError{Kind: KindPermanent, detail: "building the request", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
 	// A fresh connection per call: net/http silently resends a GET whose kept-alive connection
@@ -104,28 +109,33 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, fmt.Errorf("%s: %w", q.Action, ctx.Err())
+			return nil, fmt.Errorf("%s: %w", action, ctx.Err())
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // its text quotes the signed URL
 		}
-		return nil, fail(&APIError{Kind: KindTransient, detail: "request " + failure(err), Err: err})
+		return nil, &APIError{Kind: KindTransient, detail: "request " + failure(err), Err: err}
 	}
 	defer func() { _ = resp.Body.Close() }() // once the body is read, its error tells nothing
+	return read(ctx, action, resp, redact)
+}
 
+// read reads an answer and classifies what is not a success. A body quoted in an error is
+// redacted before it is cut short, so that no part of a secret is left.
+func read(ctx context.Context, action Action, resp *http.Response, redact func(string) string) (*Answer, error) {
 	e := &APIError{HTTPStatus: resp.StatusCode}
 	e.serverTime, _ = http.ParseTime(resp.Header.Get("Date"))
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
-		return nil, fmt.Errorf("%s: %w", q.Action, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", action, ctx.Err())
 	case err != nil:
 		e.Kind, e.detail, e.Err = KindTransient, "reading the answer "+failure(err), err
-		return nil, fail(e)
+		return nil, e
 	case len(body) > MaxBodyBytes:
 		e.Kind, e.detail = KindTransient, fmt.Sprintf("answer larger than %d bytes", MaxBodyBytes)
-		return nil, fail(e)
+		return nil, e
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	a, err := Decode(body)
@@ -133,7 +143,7 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 	switch {
 	case errors.As(err, &coded): // ZEGO's Code says more than the HTTP status (30002 inside a 503)
 		coded.HTTPStatus, coded.serverTime = e.HTTPStatus, e.serverTime
-		return nil, fail(coded)
+		return nil, coded
 	case err == nil && ok:
 		return a, nil
 	case ok: // a proxy's page, a cut-off body, ...
@@ -142,7 +152,7 @@ func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
 		e.Kind = kindForStatus(resp.StatusCode)
 	}
 	e.detail = "body: " + snippet(redact(string(body)))
-	return nil, fail(e)
+	return nil, e
 }
 
 // failure says how a transport error failed, naming timeouts as such.

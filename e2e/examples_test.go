@@ -27,7 +27,7 @@ import (
 var exampleEnv = map[string]string{
 	"ZEGO_APP_ID":                 "1234567890",
 	"ZEGO_SERVER_SECRET":          "example-secret",
-	"ZEGOSIM_SECRET":              "example-simulator-secret",
+	"ZEGOSIM_SECRET_FILE":         "/run/zegosim/server_secret",
 	"OTLP_ENDPOINT":               "https://otlp.example.com",
 	"PROMETHEUS_REMOTE_WRITE_URL": "http://prometheus:9090/api/v1/write",
 	"DD_API_KEY":                  "example-api-key",

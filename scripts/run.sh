@@ -47,7 +47,7 @@ trap cleanup EXIT
 
 if [[ $mode == demo ]]; then
   bin/zegosim -listen 127.0.0.1:0 -addr-file "$tmp/zegosim.addr" -app "$demo_app_id:$demo_secret" \
-    -delay 5s -per-minute 30 -per-day 50000 &
+    -delay 5s -late-every 20 -per-minute 30 -per-day 50000 &
   pids+=($!) names+=(zegosim)
   for _ in $(seq 100); do # up to 10 s for the simulator to listen
     [[ -s $tmp/zegosim.addr ]] && break
@@ -56,7 +56,8 @@ if [[ $mode == demo ]]; then
   done
   [[ -s $tmp/zegosim.addr ]] || { echo "run: the simulator did not start within 10s" >&2; exit 1; }
   export ZEGOSIM_ENDPOINT="http://$(<"$tmp/zegosim.addr")"
-  export ZEGOSIM_APP_ID=$demo_app_id ZEGOSIM_SECRET=$demo_secret
+  echo "$demo_secret" >"$tmp/server_secret"
+  export ZEGOSIM_APP_ID=$demo_app_id ZEGOSIM_SECRET_FILE=$tmp/server_secret
   config=examples/demo.yaml
   cat <<EOF
 
@@ -65,6 +66,12 @@ if [[ $mode == demo ]]; then
     collector:  bin/otelcol-zego --config $config  (a poll every 5 s)
     metrics:    printed below by the debug exporter within seconds of the start, and served at
                 http://localhost:8889/metrics  (try: curl -s localhost:8889/metrics | grep zego_)
+    late points: the simulator publishes one second in twenty 8 s late; the collector delivers
+                them once, late, and says so once ("ZEGO published points later than data_delay")
+    rotate the secret, as ZEGO's console and then a Kubernetes Secret would; calls fail with
+                100000005 in between, then resume within a poll, without a restart:
+                curl -s -X POST $ZEGOSIM_ENDPOINT/admin/secret -d '{"app_id":$demo_app_id,"secret":"rotated"}'
+                echo rotated > $ZEGOSIM_SECRET_FILE
     To poll ZEGO itself:  ZEGO_APP_ID=... ZEGO_SERVER_SECRET=... make run
     Stop with Ctrl-C.
 

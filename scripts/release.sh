@@ -13,6 +13,7 @@ export LC_ALL=C
 version=$(awk '/^dist:/ { d = 1 } d && $1 == "version:" { print $2; exit }' builder-config.yaml)
 [[ -n $version ]] || { echo "release: no dist.version in builder-config.yaml" >&2; exit 1; }
 platforms=(linux/amd64 linux/arm64 darwin/arm64)
+module=$(go list -m)
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 if ! git diff --quiet HEAD; then
   echo "release: uncommitted changes: these are not the archives of commit $(git rev-parse --short HEAD)" >&2
@@ -36,8 +37,17 @@ for platform in "${platforms[@]}"; do
   fi
   tar -C "$dir" --format=gnu --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
     --mode=u=rwX,go=rX -cf - LICENSE README.md otelcol-zego | gzip -n -9 >"$out/$name.tar.gz"
-  .tools/cyclonedx-gomod bin -json -std -noserial -notimestamp -version "v$version" \
-    -output "$out/$name.cdx.json" "$dir/otelcol-zego"
+  # GOOS/GOARCH: the purls' qualifiers come from the go environment, not from the binary.
+  GOOS=$os GOARCH=$arch .tools/cyclonedx-gomod bin -json -std -noserial -notimestamp \
+    -version "v$version" -output "$stage/$name.cdx.json" "$dir/otelcol-zego"
+  # The receiver is built from this checkout (`path: ./`, a replace by ../..): name it as the
+  # module version this release tags.
+  sed -e "s|pkg:golang/\.\./\.\.@(devel)|pkg:golang/$module@v$version|" -e "s|\"name\": \"\.\./\.\.\"|\"name\": \"$module\"|" \
+    -e "s|\"version\": \"(devel)\"|\"version\": \"v$version\"|" "$stage/$name.cdx.json" >"$out/$name.cdx.json"
+  if grep -q '\.\./\.\.' "$out/$name.cdx.json" || ! grep -q "\"$module\"" "$out/$name.cdx.json"; then
+    echo "release: $name.cdx.json does not name $module v$version" >&2
+    exit 1
+  fi
 done
 (cd "$out" && sha256sum -- *.tar.gz *.cdx.json >"otelcol-zego_${version}_checksums.txt")
 rm -rf "$stage"

@@ -6,23 +6,38 @@ BUILDER_VERSION       := v0.165.0
 BUILDER               := .tools/builder
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT         := .tools/golangci-lint
+CYCLONEDX_VERSION     := v1.10.0
+CYCLONEDX             := .tools/cyclonedx-gomod
+# The distribution's compile flags, for bin/otelcol-zego, the image and the release archives alike:
+# static, no file paths, no build id or VCS stamp, so one commit and Go version give the same bytes.
+DIST_FLAGS            := -trimpath -buildvcs=false -ldflags=-buildid=
+# `GOOS=linux GOARCH=arm64 make build BUILD_OUT=...` cross-compiles (scripts/image.sh, scripts/release.sh).
+BUILD_OUT             ?= bin/otelcol-zego
 
-.PHONY: help build sim run test test-unit test-e2e generate check-generated lint fuzz prometheus bench footprint image clean
+.PHONY: help build sim run test test-unit test-e2e generate check-generated lint fuzz prometheus bench footprint image release clean
 
 ## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml), statically linked
 # (CGO_ENABLED=0) so that the same binary runs on any Linux and in the scratch image.
 build: $(BUILDER)
-	mkdir -p _build bin
+	mkdir -p _build $(dir $(BUILD_OUT))
 	$(BUILDER) --config builder-config.yaml --skip-compilation
-	cd _build/otelcol-zego && CGO_ENABLED=0 go build -trimpath -o ../../bin/otelcol-zego .
+	cd _build/otelcol-zego && CGO_ENABLED=0 go build $(DIST_FLAGS) -o $(abspath $(BUILD_OUT)) .
 
 $(BUILDER):
 	GOBIN=$(CURDIR)/.tools go install go.opentelemetry.io/collector/cmd/builder@$(BUILDER_VERSION)
 
-## image: the container image otelcol-zego:<version> from deploy/image/Dockerfile, with buildah
+## image: the image otelcol-zego:<version>, a manifest list of linux/amd64 and linux/arm64, with buildah
 # (installed with apt-get when missing; needs root); IMAGE=name:tag overrides the name.
 image:
 	bash scripts/image.sh
+
+## release: archives for linux/amd64, linux/arm64, darwin/arm64, SHA-256 sums, SBOMs: _build/release/<version>/
+# The same commit and Go version give the same bytes (CycloneDX SBOMs by cyclonedx-gomod, no goreleaser).
+release: $(BUILDER) $(CYCLONEDX)
+	bash scripts/release.sh
+
+$(CYCLONEDX):
+	GOBIN=$(CURDIR)/.tools go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@$(CYCLONEDX_VERSION)
 
 ## sim: the ZEGO simulator at bin/zegosim
 sim:

@@ -4,14 +4,19 @@ package e2e
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"debug/elf"
+	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -361,6 +366,7 @@ func TestDeploySingleReplica(t *testing.T) {
 		t.Error("StatefulSet: no securityContext.fsGroup, so the volume may not be writable")
 	}
 	validateConfig(t, collectorBin, w.config)
+	checkVersion(t, collectorBin) // the binary the image tag above names
 }
 
 // TestDeployHighlyAvailable checks deploy/kubernetes/highly-available, and its collector config in
@@ -433,10 +439,12 @@ func TestDeployHighlyAvailable(t *testing.T) {
 	validateConfig(t, collectorBin, cfg)
 }
 
-// TestImage builds the image with `make image`'s script, takes the binary out of it and runs
-// that on the host (this sandbox, like many CI runners, cannot run a container): it must list the
-// zego receiver, be statically linked, and validate the image's default config; the image must
-// run as a non-root user. Needs buildah (scripts/ensure-buildah.sh installs it on CI).
+// TestImage builds the image with `make image`'s script: a manifest list of linux/amd64 and
+// linux/arm64. From each image it takes the binary (this sandbox, like many CI runners, cannot run
+// a container): a static ELF of that architecture with the zego receiver's module in it; the
+// image's labels carry the version, its user is not root, it has the CA bundle. The one of the
+// host's architecture is run: its --version, its components (zego among them) and the image's
+// default config. Needs buildah (scripts/ensure-buildah.sh installs it on CI).
 func TestImage(t *testing.T) {
 	buildah := tooltest.Path(t, "buildah", "Debian/Ubuntu: sudo apt-get install buildah, or sudo bash scripts/ensure-buildah.sh")
 	const image = "localhost/otelcol-zego-e2e:test"
@@ -459,39 +467,79 @@ func TestImage(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("scripts/image.sh: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command(buildah, "rmi", "-f", image).Run() })
+	t.Cleanup(func() { _ = exec.Command(buildah, "manifest", "rm", image).Run() })
 
-	if user := run(buildah, "inspect", "--type", "image", "--format", "{{.OCIv1.Config.User}}", image); !nonRoot(user) {
-		t.Errorf("the image's user is %q, want a numeric non-root uid", user)
-	}
-	ctr := run(buildah, "from", "--pull-never", image)
-	t.Cleanup(func() { _ = exec.Command(buildah, "rm", ctr).Run() })
-	root := run(buildah, "mount", ctr)
-	t.Cleanup(func() { _ = exec.Command(buildah, "umount", ctr).Run() })
-
-	bin := filepath.Join(root, "otelcol-zego")
-	out := run(bin, "components")
-	var components yamlMap
-	if err := yaml.Unmarshal([]byte(out), &components); err != nil {
-		t.Fatalf("otelcol-zego components: %v\n%s", err, out)
-	}
-	if !slices.ContainsFunc(yamlList(components, "receivers"), func(r any) bool { return yamlStr(r, "name") == "zego" }) {
-		t.Errorf("the image's otelcol-zego lists no zego receiver:\n%s", out)
-	}
-
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
-			t.Errorf("the image's otelcol-zego is dynamically linked (%v program header)", p.Type)
+	var list struct {
+		Manifests []struct {
+			Digest   string
+			Platform struct{ OS, Architecture string }
 		}
 	}
+	if err := json.Unmarshal([]byte(run(buildah, "manifest", "inspect", image)), &list); err != nil {
+		t.Fatal(err)
+	}
+	machines := map[string]elf.Machine{"linux/amd64": elf.EM_X86_64, "linux/arm64": elf.EM_AARCH64}
+	for _, m := range list.Manifests {
+		platform := m.Platform.OS + "/" + m.Platform.Architecture
+		machine, ok := machines[platform]
+		if !ok {
+			t.Errorf("the manifest list names %s, want only %v", platform, slices.Sorted(maps.Keys(machines)))
+			continue
+		}
+		delete(machines, platform)
+		ref := strings.TrimSuffix(image, ":test") + "@" + m.Digest
+		t.Cleanup(func() { _ = exec.Command(buildah, "rmi", "-f", ref).Run() })
+		format := `{{.OCIv1.Config.User}} {{index .OCIv1.Config.Labels "org.opencontainers.image.version"}}`
+		if user, version, _ := strings.Cut(run(buildah, "inspect", "--type", "image", "--format", format, ref), " "); !nonRoot(user) || version != distVersion(t) {
+			t.Errorf("%s: user %q, version label %q: want a numeric non-root uid and %s", platform, user, version, distVersion(t))
+		}
+		ctr := run(buildah, "from", "--pull-never", ref)
+		t.Cleanup(func() { _ = exec.Command(buildah, "rm", ctr).Run() })
+		root := run(buildah, "mount", ctr)
+		t.Cleanup(func() { _ = exec.Command(buildah, "umount", ctr).Run() })
+		if info, statErr := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); statErr != nil || info.Size() == 0 {
+			t.Errorf("%s: the image has no CA bundle: %v", platform, statErr)
+		}
 
-	if info, statErr := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); statErr != nil || info.Size() == 0 {
-		t.Errorf("the image has no CA bundle: %v", statErr)
+		bin := filepath.Join(root, "otelcol-zego")
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Machine != machine {
+			t.Errorf("%s: the image's otelcol-zego is for %v, want %v", platform, f.Machine, machine)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+				t.Errorf("%s: the image's otelcol-zego is dynamically linked (%v program header)", platform, p.Type)
+			}
+		}
+		_ = f.Close()
+		info, err := buildinfo.ReadFile(bin)
+		if err != nil || !slices.ContainsFunc(info.Deps, func(d *debug.Module) bool { return d.Path == "github.com/zego-otel/zegoreceiver" }) {
+			t.Errorf("%s: the image's otelcol-zego has no github.com/zego-otel/zegoreceiver module (%v)", platform, err)
+		}
+		if m.Platform.Architecture == runtime.GOARCH {
+			checkHostBinary(t, bin, root)
+		}
+	}
+	if len(machines) > 0 {
+		t.Errorf("the manifest list lacks %v", slices.Sorted(maps.Keys(machines)))
+	}
+}
+
+// checkHostBinary runs an image's otelcol-zego: its --version is dist.version, it lists the zego
+// receiver and validates the image's default config.
+func checkHostBinary(t *testing.T, bin, root string) {
+	t.Helper()
+	checkVersion(t, bin)
+	out, err := exec.Command(bin, "components").Output()
+	var components yamlMap
+	if err == nil {
+		err = yaml.Unmarshal(out, &components)
+	}
+	if err != nil || !slices.ContainsFunc(yamlList(components, "receivers"), func(r any) bool { return yamlStr(r, "name") == "zego" }) {
+		t.Errorf("the image's otelcol-zego lists no zego receiver (%v):\n%s", err, out)
 	}
 	var config yamlMap
 	raw, err := os.ReadFile(filepath.Join(root, "etc/otelcol-zego/config.yaml"))
@@ -502,6 +550,14 @@ func TestImage(t *testing.T) {
 		t.Fatalf("the image's default config: %v", err)
 	}
 	validateConfig(t, bin, config)
+}
+
+// checkVersion: `otelcol-zego --version` names dist.version.
+func checkVersion(t *testing.T, bin string) {
+	t.Helper()
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || strings.TrimSpace(string(out)) != "otelcol-zego version "+distVersion(t) {
+		t.Errorf("%s --version: %q (%v), want otelcol-zego version %s", bin, out, err, distVersion(t))
+	}
 }
 
 // nonRoot reports whether an image's user ("uid" or "uid:gid") is a numeric uid other than 0:

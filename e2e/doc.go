@@ -4,8 +4,8 @@
 // from one template (harness_test.go): the distribution's wiring, a restart on file_storage, an
 // invalid configuration, remote write into a real Prometheus, and the Datadog example against a
 // stand-in for the intake. The examples and the Kubernetes manifests' configs go through
-// `otelcol-zego validate`; TestImage checks the binary inside the image. TestFootprint is
-// `make footprint`; TestCheckPromRun needs neither the tag nor the binary.
+// `otelcol-zego validate`; TestImage checks the binaries of the amd64 and arm64 images.
+// TestFootprint is `make footprint`; TestCheckPromRun needs neither the tag nor the binary.
 //
 // The tests sit behind the e2e build tag and need the binary (`make test-e2e` does both):
 //

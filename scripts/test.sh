@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test` (what CI runs, .ci/run): lint, generated code, the unit tests with the race detector
 # and those of deploy/datadog (a module of its own), then the end-to-end tests against a freshly
-# built bin/otelcol-zego, the Kubernetes manifests and the container image. `scripts/test.sh unit`
+# built bin/otelcol-zego, the Kubernetes manifests and the container image (linux/amd64 and
+# linux/arm64, where buildah is). `scripts/test.sh unit`
 # (`make test-unit`) and `scripts/test.sh e2e` (`make test-e2e`) run one of the two test runs.
 #
 # A test that needs an outside program (prometheus, promtool, buildah) finds it with

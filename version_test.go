@@ -1,0 +1,43 @@
+package zegoreceiver
+
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// TestOneVersion: builder-config.yaml's dist.version is the project's version (the binary's
+// --version, the image's tag, the archives' names); the module it names for this receiver is
+// v<version>, the newest release in CHANGELOG.md is it, and every versioned reference in the
+// README (image, archive, module) names it. The e2e tests check the binary, image and manifests.
+func TestOneVersion(t *testing.T) {
+	raw, err := os.ReadFile("builder-config.yaml")
+	require.NoError(t, err)
+	var manifest struct {
+		Dist      struct{ Version string }
+		Receivers []struct{ Gomod string }
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &manifest))
+	version := manifest.Dist.Version
+	require.Regexp(t, `^\d+\.\d+\.\d+$`, version, "dist.version")
+	assert.Contains(t, manifest.Receivers, struct{ Gomod string }{"github.com/zego-otel/zegoreceiver v" + version})
+
+	changelog, err := os.ReadFile("CHANGELOG.md")
+	require.NoError(t, err)
+	newest := regexp.MustCompile(`(?m)^## \[(\d[^\]]*)\] - \d{4}-\d\d-\d\d$`).FindSubmatch(changelog)
+	if assert.NotNil(t, newest, "CHANGELOG.md has no `## [x.y.z] - yyyy-mm-dd` heading") {
+		assert.Equal(t, version, string(newest[1]), "the newest release in CHANGELOG.md")
+	}
+
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(readme, -1)
+	assert.NotEmpty(t, refs, "README.md names no image, archive or module version")
+	for _, ref := range refs {
+		assert.Equal(t, version, string(ref[1]), "README.md: %s", ref[0])
+	}
+}

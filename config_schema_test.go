@@ -56,7 +56,7 @@ func TestConfigSchema(t *testing.T) {
 	require.NoError(t, enc.Close())
 
 	if *updateSchema {
-		require.NoError(t, os.WriteFile(schemaPath, buf.Bytes(), 0o644))
+		require.NoError(t, os.WriteFile(schemaPath, buf.Bytes(), 0o600))
 		return
 	}
 	committed, err := os.ReadFile(schemaPath)

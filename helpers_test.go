@@ -31,7 +31,7 @@ import (
 
 const (
 	testAppID  = uint32(12345)
-	testSecret = "zegosim-test-secret-0b1f5c"
+	testSecret = "zegosim-test-secret-0b1f5c" //nolint:gosec // G101: the simulator's made-up secret
 )
 
 func testConfig() *Config {

@@ -80,7 +80,7 @@ func readManifests(t *testing.T, dir string) []yamlMap {
 	}
 	var docs []yamlMap
 	for _, file := range files {
-		raw, err := os.ReadFile(file)
+		raw, err := os.ReadFile(filepath.Clean(file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +324,7 @@ func validateConfig(t *testing.T, bin string, config yamlMap) {
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "validate", "--config", file)
+	cmd := exec.Command(bin, "validate", "--config", file) //nolint:gosec // G204: the distribution this test built
 	cmd.Env = append(os.Environ(), deployEnv...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("otelcol-zego validate: %v\n%s\nconfig:\n%s", err, out, raw)
@@ -450,7 +450,7 @@ func TestImage(t *testing.T) {
 	const image = "localhost/otelcol-zego-e2e:test"
 	run := func(name string, args ...string) string {
 		t.Helper()
-		cmd := exec.Command(name, args...)
+		cmd := exec.Command(name, args...) //nolint:gosec // G204: buildah, found by tooltest, with the test's own arguments
 		cmd.Dir = ".."
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -488,15 +488,15 @@ func TestImage(t *testing.T) {
 		}
 		delete(machines, platform)
 		ref := strings.TrimSuffix(image, ":test") + "@" + m.Digest
-		t.Cleanup(func() { _ = exec.Command(buildah, "rmi", "-f", ref).Run() })
+		t.Cleanup(func() { _ = exec.Command(buildah, "rmi", "-f", ref).Run() }) //nolint:gosec // G204: buildah on the image this test built
 		format := `{{.OCIv1.Config.User}} {{index .OCIv1.Config.Labels "org.opencontainers.image.version"}}`
 		if user, version, _ := strings.Cut(run(buildah, "inspect", "--type", "image", "--format", format, ref), " "); !nonRoot(user) || version != distVersion(t) {
 			t.Errorf("%s: user %q, version label %q: want a numeric non-root uid and %s", platform, user, version, distVersion(t))
 		}
 		ctr := run(buildah, "from", "--pull-never", ref)
-		t.Cleanup(func() { _ = exec.Command(buildah, "rm", ctr).Run() })
+		t.Cleanup(func() { _ = exec.Command(buildah, "rm", ctr).Run() }) //nolint:gosec // G204: buildah on the container this test made
 		root := run(buildah, "mount", ctr)
-		t.Cleanup(func() { _ = exec.Command(buildah, "umount", ctr).Run() })
+		t.Cleanup(func() { _ = exec.Command(buildah, "umount", ctr).Run() }) //nolint:gosec // G204: buildah on the container this test made
 		if info, statErr := os.Stat(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt")); statErr != nil || info.Size() == 0 {
 			t.Errorf("%s: the image has no CA bundle: %v", platform, statErr)
 		}
@@ -542,7 +542,7 @@ func checkHostBinary(t *testing.T, bin, root string) {
 		t.Errorf("the image's otelcol-zego lists no zego receiver (%v):\n%s", err, out)
 	}
 	var config yamlMap
-	raw, err := os.ReadFile(filepath.Join(root, "etc/otelcol-zego/config.yaml"))
+	raw, err := os.ReadFile(filepath.Clean(filepath.Join(root, "etc/otelcol-zego/config.yaml")))
 	if err == nil {
 		err = yaml.Unmarshal(raw, &config)
 	}

@@ -24,7 +24,7 @@ import (
 
 // exampleEnv holds a plausible value for every variable the examples need (those without a
 // default); an example that needs another one fails TestExamples until it is added here.
-var exampleEnv = map[string]string{
+var exampleEnv = map[string]string{ //nolint:gosec // G101: placeholders, no real credential
 	"ZEGO_APP_ID":                 "1234567890",
 	"ZEGO_SERVER_SECRET":          "example-secret",
 	"ZEGOSIM_SECRET_FILE":         "/run/zegosim/server_secret",
@@ -59,11 +59,11 @@ func TestExamples(t *testing.T) {
 		t.Fatal("README.md has no yaml block")
 	}
 	paths = append(paths, filepath.Join(t.TempDir(), "README-getting-started.yaml"))
-	if err := os.WriteFile(paths[len(paths)-1], first[1], 0o600); err != nil {
+	if err := os.WriteFile(paths[len(paths)-1], first[1], 0o600); err != nil { //nolint:gosec // G703: a file in the test's own temporary folder
 		t.Fatal(err)
 	}
 	for _, path := range paths {
-		raw, err := os.ReadFile(path)
+		raw, err := os.ReadFile(filepath.Clean(path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestExamples(t *testing.T) {
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, collectorBin, "validate", "--config", path)
+		cmd := exec.CommandContext(ctx, collectorBin, "validate", "--config", path) //nolint:gosec // G204: the distribution this test suite built
 		cmd.Env = append(os.Environ(), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("otelcol-zego validate --config %s: %v\n%s", path, err, out)
@@ -103,7 +103,7 @@ func TestExamples(t *testing.T) {
 // same intake (delta sums), reach a second stand-in (its URL and interval set in a copy) with the key.
 func TestDatadogExample(t *testing.T) {
 	t.Parallel()
-	const apiKey = "e2e-datadog-api-key-7f3a9c"
+	const apiKey = "e2e-datadog-api-key-7f3a9c" //nolint:gosec // G101: a made-up key the test checks arrives
 	sim, simURL := startSim(t, nil)
 	s := newSink(t)
 	var telemetry atomic.Int32 // requests with the key that carry the receiver's telemetry
@@ -120,7 +120,7 @@ func TestDatadogExample(t *testing.T) {
 	}
 	configs := []string{filepath.Join(t.TempDir(), "zego-to-datadog.yaml")}
 	example = []byte(strings.NewReplacer(intake, tel.URL+"/v1/metrics", "interval: 60000", "interval: 500").Replace(string(example)))
-	if err := os.WriteFile(configs[0], example, 0o600); err != nil {
+	if err := os.WriteFile(configs[0], example, 0o600); err != nil { //nolint:gosec // G703: a file in the test's own temporary folder
 		t.Fatal(err)
 	}
 	for _, kv := range []string{

@@ -33,10 +33,10 @@ import (
 // allows it (the receiver's check wants every poll to fit the quota ledger: see skipFreeInterval).
 const (
 	testAppID  = uint32(1234567)
-	testSecret = "e2e-secret-only-the-simulator-knows"
-	step       = 2 * time.Second // collection_interval, data_delay and the simulator's delay
-	phaseMs    = 767             // points sit 767 ms past the second, as in ZEGO's example
-	secretEnv  = "ZEGO_E2E_SECRET"
+	testSecret = "e2e-secret-only-the-simulator-knows" //nolint:gosec // G101: the simulator's made-up secret
+	step       = 2 * time.Second                       // collection_interval, data_delay and the simulator's delay
+	phaseMs    = 767                                   // points sit 767 ms past the second, as in ZEGO's example
+	secretEnv  = "ZEGO_E2E_SECRET"                     //nolint:gosec // G101: the name of a variable, not a secret
 )
 
 // startSim serves an in-process simulator of the ZEGO API on loopback.
@@ -191,7 +191,7 @@ type process struct {
 func start(t *testing.T, name, bin string, args []string, env ...string) *process {
 	t.Helper()
 	p := &process{name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
+	p.cmd = exec.Command(bin, args...) //nolint:gosec // G204: the distribution or the simulator this test suite built
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	p.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=")

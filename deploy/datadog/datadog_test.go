@@ -73,7 +73,7 @@ func metrics(t *testing.T) map[string]metric {
 
 func read(t *testing.T, path string, unmarshal func([]byte, any) error, v any) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(filepath.Clean(path))
 	if err == nil {
 		err = unmarshal(raw, v)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const secret = "9193cc662a4c0ec135ec71fb57194b38" // ZEGO's worked example, for AppID 12345
+const secret = "9193cc662a4c0ec135ec71fb57194b38" //nolint:gosec // G101: ZEGO's worked example, for AppID 12345
 
 var nonceSeq atomic.Uint64
 

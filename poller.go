@@ -121,7 +121,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 	}
 	answer, err := p.call(ctx, t, w)
 	if kind, _ := zegoapi.KindOf(err); p.rotated(kind) {
-		p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(outcomeOf[kind])) // the refused call
+		p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(kind.String())) // the refused call
 		answer, err = p.call(ctx, t, w)
 	}
 	if err != nil {
@@ -134,7 +134,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 	md, invalid, times := p.collect(t, answer, w.contains)
 	late, lateInvalid, lateTimes := p.collect(t, answer, func(ms int64) bool { return w.behind(ms) && !t.cursor.wasDelivered(ms) })
 	p.countInvalid(ctx, invalid+lateInvalid+answer.Invalid, answer.RequestID)
-	if !p.deliver(ctx, md, w) {
+	if !p.deliver(ctx, md, w, times) {
 		return
 	}
 	p.mu.Lock()
@@ -200,7 +200,7 @@ func (p *poller) call(ctx context.Context, t *target, w window) (*zegoapi.Answer
 }
 
 func (p *poller) succeeded(ctx context.Context) {
-	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(metadata.AttributeOutcomeSuccess))
+	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(metadata.AttributeOutcomeSuccess.String()))
 	if p.failures.recovered() {
 		p.logger.Info(string(p.spec.action) + " calls succeed again")
 	}
@@ -231,7 +231,7 @@ func (p *poller) collect(t *target, a *zegoapi.Answer, take func(ms int64) bool)
 // whether they are done with.
 func (p *poller) deliverLate(ctx context.Context, md pmetric.Metrics, w window, times []int64) bool {
 	points := md.DataPointCount()
-	if points == 0 || !p.deliver(ctx, md, w) {
+	if points == 0 || !p.deliver(ctx, md, w, times) {
 		return points == 0
 	}
 	p.tb.ReceiverZegoPointsLate.Add(ctx, int64(points), p.api)
@@ -261,10 +261,10 @@ func (p *poller) countInvalid(ctx context.Context, invalid int, requestID string
 	log("Skipped points whose timestamp or value was unusable", zap.Int("points", invalid), zap.String("request_id", requestID))
 }
 
-// deliver hands md to the pipeline and says whether the cursor may move past w: yes when the
-// pipeline took it, or refused it for good (then it is dropped and counted); no when it may
-// take it later (then the same window is asked for again).
-func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window) bool {
+// deliver hands md, its points at times, to the pipeline and says whether the cursor may move
+// past w: yes when the pipeline took it, or refused it for good (then it is dropped and
+// counted); no when it may take it later (then the same window is asked for again).
+func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window, times []int64) bool {
 	points := md.DataPointCount()
 	if points == 0 { // an empty success moves the cursor too
 		return true
@@ -278,7 +278,7 @@ func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window) bool
 		p.tb.ReceiverZegoPointsEmitted.Add(ctx, int64(points), p.api)
 		if !p.delivered {
 			p.delivered = true
-			p.logger.Info("First batch delivered; quiet from now on while healthy", zap.Int("points", points), zap.Time("newest", newest(md)))
+			p.logger.Info("First batch delivered; quiet from now on while healthy", zap.Int("points", points), zap.Time("newest", msTime(times[len(times)-1])))
 		}
 		return true
 	case consumererror.IsPermanent(err):
@@ -298,7 +298,7 @@ func (p *poller) deliver(ctx context.Context, md pmetric.Metrics, w window) bool
 // failed applies the error class's backoff, counts the call and logs each distinct cause once.
 func (p *poller) failed(ctx context.Context, err error) {
 	kind, _ := zegoapi.KindOf(err) // not an APIError: transient
-	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(outcomeOf[kind]))
+	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(kind.String()))
 	wait := p.backoff.failure(kind, time.Now())
 	componentstatus.ReportStatus(p.host, componentstatus.NewRecoverableErrorEvent(err))
 
@@ -434,31 +434,9 @@ func (c *causeLog) recovered() bool {
 	return had
 }
 
-var outcomeOf = map[zegoapi.ErrorKind]metadata.AttributeOutcome{
-	zegoapi.KindTransient:      metadata.AttributeOutcomeTransient,
-	zegoapi.KindRateLimited:    metadata.AttributeOutcomeRateLimited,
-	zegoapi.KindPermanent:      metadata.AttributeOutcomePermanent,
-	zegoapi.KindBadCredentials: metadata.AttributeOutcomeBadCredentials,
-	zegoapi.KindClockSkew:      metadata.AttributeOutcomeClockSkew,
-}
-
-func outcome(o metadata.AttributeOutcome) metric.AddOption {
-	return metric.WithAttributes(attribute.String("outcome", o.String()))
-}
-
-// newest is the time of md's newest point.
-func newest(md pmetric.Metrics) time.Time {
-	var ts pcommon.Timestamp
-	for _, rm := range md.ResourceMetrics().All() {
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				for _, dp := range m.Gauge().DataPoints().All() {
-					ts = max(ts, dp.Timestamp())
-				}
-			}
-		}
-	}
-	return ts.AsTime()
+// outcome is the outcome attribute of a call: success, or the failure's zegoapi.ErrorKind.
+func outcome(o string) metric.AddOption {
+	return metric.WithAttributes(attribute.String("outcome", o))
 }
 
 func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

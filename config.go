@@ -31,8 +31,8 @@ const (
 
 var (
 	errMissingAppID        = errors.New("app_id is required: the numeric App ID from the ZEGO console")
-	errMissingServerSecret = errors.New("server_secret or server_secret_file is required: the ServerSecret from the ZEGO console, e.g. server_secret_file: /etc/otelcol-zego/secret/server_secret")
-	errTwoServerSecrets    = errors.New("server_secret and server_secret_file are both set: keep one (server_secret_file is read again when ZEGO refuses the secret, so a rotation needs no restart)")
+	errMissingServerSecret = errors.New("server_secret or server_secret_file is required: the ServerSecret from the ZEGO console, e.g. server_secret_file: /var/run/secrets/otelcol-zego/server_secret")
+	errTwoServerSecrets    = errors.New("server_secret and server_secret_file are both set: keep one (server_secret_file is read before each call, so a rotation needs no restart)")
 	errNoMetricEnabled     = errors.New("metrics: every metric is disabled, so the receiver would call the API for nothing; enable at least one")
 	errUnknownMetric       = errors.New("metrics: unknown metric")
 	errQuotaTooLow         = errors.New("quota values must be at least 1")

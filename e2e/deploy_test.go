@@ -33,10 +33,12 @@ import (
 
 const deployDir = "../deploy/kubernetes"
 
-// deployEnv holds plausible values for what the manifests' collector configs read from the
-// environment (in the cluster: the Secret, the ConfigMap and the downward API).
+// deployEnv holds plausible values for what the manifests' collector configs and the image's
+// default config read from the environment (in the cluster: the Secret, the ConfigMap and the
+// downward API; the image's default takes the ServerSecret from the environment).
 var deployEnv = []string{
 	"ZEGO_APP_ID=1234567890",
+	"ZEGO_SERVER_SECRET=example-secret",
 	"OTLP_ENDPOINT=https://otlp.example.com",
 	"REDIS_ENDPOINT=redis.otelcol-zego.svc:6379",
 	"REDIS_PASSWORD=",

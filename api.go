@@ -18,14 +18,15 @@ type apiSpec struct {
 	attr      metadata.AttributeAPI
 	retention time.Duration // how far back ZEGO serves its points
 	metrics   []string      // the metrics it feeds: it is called when one of them is enabled
+	settings  string        // its own section of the config, if it has one
 	// schedule is how it is polled under cfg, whose enabled metrics are enabled.
 	schedule func(cfg *Config, enabled map[string]bool) schedule
 }
 
 var apiSpecs = []apiSpec{
-	{zegoapi.ActionUsage, metadata.AttributeAPIGetRealtimeUsage, 2 * time.Hour, realtimeNames(usageMetrics), realtimeSchedule(zegoapi.ActionUsage, usageMetrics)},
-	{zegoapi.ActionQuality, metadata.AttributeAPIGetRealtimeQuality, 2 * time.Hour, realtimeNames(qualityMetrics), realtimeSchedule(zegoapi.ActionQuality, qualityMetrics)},
-	{zegoapi.ActionRegion, metadata.AttributeAPIGetRegionQualityDetail, time.Hour, regionMetricNames(), regionSchedule},
+	{zegoapi.ActionUsage, metadata.AttributeAPIGetRealtimeUsage, 2 * time.Hour, realtimeNames(usageMetrics), "", realtimeSchedule(zegoapi.ActionUsage, usageMetrics)},
+	{zegoapi.ActionQuality, metadata.AttributeAPIGetRealtimeQuality, 2 * time.Hour, realtimeNames(qualityMetrics), "", realtimeSchedule(zegoapi.ActionQuality, qualityMetrics)},
+	{zegoapi.ActionRegion, metadata.AttributeAPIGetRegionQualityDetail, time.Hour, regionMetricNames(), "region_quality", regionSchedule},
 }
 
 // schedule is what each poll of an interface calls for, one call a request, and how often.

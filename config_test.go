@@ -263,3 +263,26 @@ func asked(cfg *Config, api zegoapi.Action) []string {
 	spec := apiSpecs[slices.IndexFunc(apiSpecs, func(s apiSpec) bool { return s.action == api })]
 	return spec.schedule(cfg, enabledMetrics(cfg.Metrics)).requests[0].query(0, 0).Metrics
 }
+
+// The Collector keeps every receiver's marshaled configuration for its whole run, so the metrics
+// and settings of an interface that is not called stay out of it; enabled, they are all there.
+// Either way the configuration reads back the same.
+func TestMarshalLeavesOutWhatIsNotCalled(t *testing.T) {
+	for _, region := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.Metrics.ZegoRegionVideoBreakRatio.Enabled = region
+		conf := confmap.New()
+		require.NoError(t, conf.Marshal(cfg))
+		assert.Equal(t, region, conf.IsSet("region_quality"))
+		assert.Equal(t, region, conf.IsSet("metrics::zego.region.audio_break.ratio"))
+		assert.False(t, conf.IsSet("metrics::zego.realtime.video_break_rate"), "quality is off")
+		assert.True(t, conf.IsSet("metrics::zego.realtime.online_user"))
+		assert.Equal(t, "[REDACTED]", conf.Get("server_secret"))
+		back := createDefaultConfig().(*Config)
+		require.NoError(t, conf.Unmarshal(back))
+		again := confmap.New()
+		require.NoError(t, again.Marshal(back))
+		assert.Equal(t, conf.ToStringMap(), again.ToStringMap())
+		assert.Equal(t, cfg.RegionQuality, back.RegionQuality)
+	}
+}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 	abs, err := filepath.Abs(path)
 	if err == nil {
 		var info os.FileInfo
-		if info, err = os.Stat(abs); err == nil && (info.IsDir() || info.Mode()&0o111 == 0) { //nolint:gosec // G703: the path of the binary the test suite runs, given by its own flag
+		if info, err = os.Stat(abs); err == nil && (info.IsDir() || info.Mode()&0o111 == 0) { //nolint:gosec // G703: the binary the test suite runs, named by OTELCOL_ZEGO_BIN
 			err = fmt.Errorf("%s is not an executable file", abs)
 		}
 	}

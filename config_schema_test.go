@@ -168,30 +168,25 @@ func goDocs(t *testing.T, dirs ...string) map[string]string {
 			file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments)
 			require.NoError(t, err)
 			name := file.Name.Name
-			{
-				for _, decl := range file.Decls {
-					gen, ok := decl.(*ast.GenDecl)
+			for _, decl := range file.Decls {
+				gen, ok := decl.(*ast.GenDecl)
+				if !ok || gen.Tok != token.TYPE {
+					continue
+				}
+				for _, spec := range gen.Specs {
+					ts := spec.(*ast.TypeSpec)
+					st, ok := ts.Type.(*ast.StructType)
 					if !ok {
 						continue
 					}
-					for _, spec := range gen.Specs {
-						ts, ok := spec.(*ast.TypeSpec)
-						if !ok {
-							continue
-						}
-						st, ok := ts.Type.(*ast.StructType)
-						if !ok {
-							continue
-						}
-						key := name + "." + ts.Name.Name
-						if doc := line(gen.Doc) + line(ts.Doc); doc != "" {
-							docs[key] = doc
-						}
-						for _, f := range st.Fields.List {
-							for _, n := range f.Names {
-								if doc := line(f.Doc); doc != "" {
-									docs[key+"."+n.Name] = doc
-								}
+					key := name + "." + ts.Name.Name
+					if doc := line(gen.Doc) + line(ts.Doc); doc != "" {
+						docs[key] = doc
+					}
+					for _, f := range st.Fields.List {
+						for _, n := range f.Names {
+							if doc := line(f.Doc); doc != "" {
+								docs[key+"."+n.Name] = doc
 							}
 						}
 					}

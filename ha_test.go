@@ -217,12 +217,7 @@ func (h *haRig) check(t *testing.T) {
 		cfg := *h.cfg
 		cfg.AppID = testAppID + app
 		for _, api := range []zegoapi.Action{zegoapi.ActionUsage, zegoapi.ActionQuality} {
-			var calls []zegosim.Call
-			for _, c := range callsOf(h.sim, api) {
-				if c.AppID == cfg.AppID {
-					calls = append(calls, c)
-				}
-			}
+			calls := slices.DeleteFunc(callsOf(h.sim, api), func(c zegosim.Call) bool { return c.AppID != cfg.AppID })
 			require.NotEmpty(t, calls)
 			assert.LessOrEqual(t, maxInWindow(calls, time.Minute), 1, "%s: the quota held across the handoffs", api)
 			for _, c := range calls {

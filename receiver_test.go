@@ -311,10 +311,10 @@ type statusHost struct {
 func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
 func (h *statusHost) Report(ev *componentstatus.Event)                    { h.events <- ev }
 
-// Across every kind of failure, at debug level, neither the secret (read from server_secret_file,
-// then rotated) nor a request signature shows in a log line or in the checkpoint.
+// Across every kind of failure, at debug level, neither the secret (read from server_secret_file)
+// nor a request signature shows in a log line or in the checkpoint. (A rotated secret's logs:
+// TestSecretRotation.)
 func TestSecretNeverLeaks(t *testing.T) {
-	const rotated = "zegosim-rotated-secret-94c2e0"
 	synctest.Test(t, func(t *testing.T) {
 		sim := newSim(nil)
 		for _, code := range []int{100000005, 100000004, 30002, 500, 100000010} {
@@ -331,15 +331,10 @@ func TestSecretNeverLeaks(t *testing.T) {
 		require.NoError(t, os.WriteFile(cfg.ServerSecretFile, []byte(testSecret), 0o600))
 		x := start(t, cfg, sim.Transport(), &recorder{}, hostWith(map[component.ID]component.Component{storageID: store}))
 		time.Sleep(6 * time.Hour)
-		sim.SetSecret(testAppID, rotated)
-		time.Sleep(time.Hour)
-		require.NoError(t, os.WriteFile(cfg.ServerSecretFile, []byte(rotated), 0o600))
-		time.Sleep(time.Hour)
-		require.Equal(t, zegosim.CodeSuccess, sim.Calls()[len(sim.Calls())-1].Code, "the rotated secret works")
 		require.NoError(t, x.r.Shutdown(t.Context()))
 		require.GreaterOrEqual(t, len(sim.Calls()), 11)
 
-		leak := regexp.MustCompile(regexp.QuoteMeta(testSecret) + "|" + rotated + `|[0-9a-f]{32}`)
+		leak := regexp.MustCompile(regexp.QuoteMeta(testSecret) + `|[0-9a-f]{32}`)
 		for _, e := range x.logs.All() {
 			line := fmt.Sprint(e.Message, e.ContextMap())
 			assert.NotRegexp(t, leak, line)

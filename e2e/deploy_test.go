@@ -108,23 +108,12 @@ func readManifests(t *testing.T, dir string) []yamlMap {
 	return docs
 }
 
-// ofKind returns the objects of that kind.
-func ofKind(docs []yamlMap, kind string) []yamlMap {
-	var out []yamlMap
-	for _, d := range docs {
-		if yamlStr(d, "kind") == kind {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // theOne returns the object of that kind and name ("" for any name), failing unless there is exactly one.
 func theOne(t *testing.T, docs []yamlMap, kind, name string) yamlMap {
 	t.Helper()
 	var out []yamlMap
-	for _, d := range ofKind(docs, kind) {
-		if name == "" || yamlStr(d, "metadata", "name") == name {
+	for _, d := range docs {
+		if yamlStr(d, "kind") == kind && (name == "" || yamlStr(d, "metadata", "name") == name) {
 			out = append(out, d)
 		}
 	}
@@ -142,15 +131,8 @@ func checkKinds(t *testing.T, docs []yamlMap, want map[string]int) {
 	for _, d := range docs {
 		got[yamlStr(d, "apiVersion")+" "+yamlStr(d, "kind")]++
 	}
-	for k, n := range want {
-		if got[k] != n {
-			t.Errorf("%s: %d in the manifests, want %d", k, got[k], n)
-		}
-	}
-	for k, n := range got {
-		if _, ok := want[k]; !ok {
-			t.Errorf("%s: %d in the manifests, want none", k, n)
-		}
+	if !maps.Equal(got, want) {
+		t.Errorf("apiVersion and kind of the manifests, counted: %v, want %v", got, want)
 	}
 	ns := yamlStr(theOne(t, docs, "Namespace", ""), "metadata", "name")
 	for _, d := range docs {
@@ -288,7 +270,7 @@ func checkWorkload(t *testing.T, docs []yamlMap, kind string, replicas int) work
 				p = yamlAt(cp, "containerPort")
 			}
 		}
-		if strconv.Itoa(yamlInt(p)) != port {
+		if n, _ := p.(int); strconv.Itoa(n) != port {
 			t.Errorf("%s: %s asks port %v, health_check listens on %q", kind, probe, yamlAt(c, probe, "httpGet", "port"), endpoint)
 		}
 	}
@@ -298,8 +280,6 @@ func checkWorkload(t *testing.T, docs []yamlMap, kind string, replicas int) work
 	}
 	return wl
 }
-
-func yamlInt(v any) int { n, _ := v.(int); return n }
 
 // distVersion is dist::version of builder-config.yaml, the image's tag.
 func distVersion(t *testing.T) string {

@@ -462,19 +462,3 @@ func freePort(t *testing.T) int {
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
-
-// logTime is the timestamp of the collector's first log line containing msg.
-func logTime(t *testing.T, out, msg string) time.Time {
-	t.Helper()
-	for line := range strings.Lines(out) {
-		if strings.Contains(line, msg) {
-			ts, err := time.Parse(time.RFC3339Nano, strings.Fields(line)[0])
-			if err != nil {
-				t.Fatalf("no timestamp on %q: %v", line, err)
-			}
-			return ts
-		}
-	}
-	t.Fatalf("the collector never logged %q", msg)
-	return time.Time{}
-}

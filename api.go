@@ -2,10 +2,9 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"time"
-
-	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
@@ -49,13 +48,13 @@ type request interface {
 	record(mb *metadata.MetricsBuilder, a *zegoapi.Answer, take func(ms int64) bool) (invalid int)
 }
 
-// enabledMetrics is whether each metric is enabled in cfg, by name.
+// enabledMetrics is whether each metric is enabled in cfg, by name: mdatagen's MetricsConfig has
+// a field per metric, named by its mapstructure tag, each with an Enabled.
 func enabledMetrics(cfg metadata.MetricsConfig) map[string]bool {
-	conf := confmap.New()
-	_ = conf.Marshal(cfg) // a struct of structs of bools always marshals
 	enabled := map[string]bool{}
-	for name := range conf.ToStringMap() {
-		enabled[name] = conf.Get(name+confmap.KeyDelimiter+"enabled") == true
+	v := reflect.ValueOf(cfg)
+	for i := range v.NumField() {
+		enabled[v.Type().Field(i).Tag.Get("mapstructure")] = v.Field(i).FieldByName("Enabled").Bool()
 	}
 	return enabled
 }

@@ -225,6 +225,10 @@ func (r *zegoReceiver) logPlan(leaderElection string) {
 		}
 		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %d calls a day", p.spec.action, what, s.interval, int64(len(s.requests))*int64(day/s.interval)))
 	}
+	secretPlan := "server_secret, fixed until a restart"
+	if r.cfg.ServerSecretFile != "" {
+		secretPlan = "server_secret_file " + r.cfg.ServerSecretFile + ", read before each call"
+	}
 	storageName := "none: a restart fetches initial_lookback again and forgets the calls already made"
 	if r.cfg.StorageID != nil {
 		storageName = r.cfg.StorageID.String()
@@ -235,6 +239,8 @@ func (r *zegoReceiver) logPlan(leaderElection string) {
 		zap.String("apis", strings.Join(apis, "; ")),
 		zap.String("quota", fmt.Sprintf("%d calls a minute and %d a day per interface, never exceeded", r.cfg.Quota.PerMinute, r.cfg.Quota.PerDay)),
 		zap.String("data_delay", r.cfg.DataDelay.String()),
+		zap.String("late_window", r.cfg.LateWindow.String()),
+		zap.String("server_secret", secretPlan),
 		zap.String("storage", storageName),
 		zap.String("leader_election", leaderElection),
 	)

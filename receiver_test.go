@@ -59,6 +59,8 @@ func TestStartSaysThePlanFirst(t *testing.T) {
 			"apis":            "GetRealtimeUsage (6 metrics) every 3m1s: 477 calls a day",
 			"quota":           "3 calls a minute and 480 a day per interface, never exceeded",
 			"data_delay":      "3m0s",
+			"late_window":     "10m0s",
+			"server_secret":   "server_secret, fixed until a restart",
 			"storage":         "none: a restart fetches initial_lookback again and forgets the calls already made",
 			"leader_election": "off",
 		}, infos[0].ContextMap())

@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package zegoreceiver
 
 // Benchmarks for `make bench` (scripts/bench.sh, figures in BENCHMARKS.md): what one poll costs

@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 //go:generate bash scripts/mdatagen.sh
 
 // Package zegoreceiver polls ZEGO's real-time monitoring interfaces and

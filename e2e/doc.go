@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package e2e holds the end-to-end tests of the otelcol-zego distribution: only what needs the
 // built binary (the in-process suite covers the receiver itself). Most run bin/otelcol-zego as a
 // process against an in-process ZEGO simulator (internal/zegosim) with a configuration rendered

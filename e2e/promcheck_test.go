@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package e2e
 
 // The check behind TestPrometheusRemoteWrite, as a pure function with its own table test, which

@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command zegosim serves a local simulator of ZEGO's real-time analytics API
 // (GetRealtimeUsage, GetRealtimeQuality and GetRegionQualityDetail), so the receiver
 // can run without ZEGO credentials. Run "zegosim -help" for the flags, admin endpoints

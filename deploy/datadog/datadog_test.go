@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package datadog holds no code: its tests check the Datadog dashboard, the monitors in
 // ../alerts/datadog and the Terraform module here against Datadog's own API models, the
 // receiver's metadata.yaml and the Prometheus rules, offline. A module of its own, so that the

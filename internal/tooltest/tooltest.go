@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package tooltest finds the outside programs that some tests need.
 package tooltest
 

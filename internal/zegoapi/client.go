@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package zegoapi calls ZEGO's real-time monitoring interfaces GetRealtimeUsage,
 // GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md): it signs each request,
 // decodes answers, and classifies failures by what they call for.

@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package zegoapi
 
 import (

@@ -1,3 +1,6 @@
+// Copyright The zego-otel Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage,
 // GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md), so the receiver and its tests can run
 // without ZEGO credentials.

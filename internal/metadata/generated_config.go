@@ -7,6 +7,326 @@ import (
 	"go.opentelemetry.io/collector/filter"
 )
 
+// ZegoDailyBreakRateMetricConfig provides config for the zego.daily.break_rate metric.
+type ZegoDailyBreakRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyBreakRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyFftMetricConfig provides config for the zego.daily.fft metric.
+type ZegoDailyFftMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyFftMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyLoginConsumedMetricConfig provides config for the zego.daily.login_consumed metric.
+type ZegoDailyLoginConsumedMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyLoginConsumedMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyLoginSuccess5sMetricConfig provides config for the zego.daily.login_success_5s metric.
+type ZegoDailyLoginSuccess5sMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyLoginSuccess5sMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyLoginSuccessRateMetricConfig provides config for the zego.daily.login_success_rate metric.
+type ZegoDailyLoginSuccessRateMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyLoginSuccessRateMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPlayConcurrentMetricConfig provides config for the zego.daily.play_concurrent metric.
+type ZegoDailyPlayConcurrentMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPlayConcurrentMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPlayCountMetricConfig provides config for the zego.daily.play_count metric.
+type ZegoDailyPlayCountMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPlayCountMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPlaySuccessRateCdnMetricConfig provides config for the zego.daily.play_success_rate_cdn metric.
+type ZegoDailyPlaySuccessRateCdnMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPlaySuccessRateCdnMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPlaySuccessRateL3MetricConfig provides config for the zego.daily.play_success_rate_l3 metric.
+type ZegoDailyPlaySuccessRateL3MetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPlaySuccessRateL3MetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPlaySuccessRateRtcMetricConfig provides config for the zego.daily.play_success_rate_rtc metric.
+type ZegoDailyPlaySuccessRateRtcMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPlaySuccessRateRtcMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPublishConcurrentMetricConfig provides config for the zego.daily.publish_concurrent metric.
+type ZegoDailyPublishConcurrentMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPublishConcurrentMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPublishCountMetricConfig provides config for the zego.daily.publish_count metric.
+type ZegoDailyPublishCountMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPublishCountMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPublishSuccessRateCdnMetricConfig provides config for the zego.daily.publish_success_rate_cdn metric.
+type ZegoDailyPublishSuccessRateCdnMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPublishSuccessRateCdnMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyPublishSuccessRateRtcMetricConfig provides config for the zego.daily.publish_success_rate_rtc metric.
+type ZegoDailyPublishSuccessRateRtcMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyPublishSuccessRateRtcMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyRoomConcurrentMetricConfig provides config for the zego.daily.room_concurrent metric.
+type ZegoDailyRoomConcurrentMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyRoomConcurrentMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// ZegoDailyUserConcurrentMetricConfig provides config for the zego.daily.user_concurrent metric.
+type ZegoDailyUserConcurrentMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *ZegoDailyUserConcurrentMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // ZegoRealtimeAudioBreakRateMetricConfig provides config for the zego.realtime.audio_break_rate metric.
 type ZegoRealtimeAudioBreakRateMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
@@ -569,6 +889,22 @@ func (ms *ZegoRegionVideoFirstFrameSamplesMetricConfig) Unmarshal(parser *confma
 
 // MetricsConfig provides config for zego metrics.
 type MetricsConfig struct {
+	ZegoDailyBreakRate                    ZegoDailyBreakRateMetricConfig                    `mapstructure:"zego.daily.break_rate"`
+	ZegoDailyFft                          ZegoDailyFftMetricConfig                          `mapstructure:"zego.daily.fft"`
+	ZegoDailyLoginConsumed                ZegoDailyLoginConsumedMetricConfig                `mapstructure:"zego.daily.login_consumed"`
+	ZegoDailyLoginSuccess5s               ZegoDailyLoginSuccess5sMetricConfig               `mapstructure:"zego.daily.login_success_5s"`
+	ZegoDailyLoginSuccessRate             ZegoDailyLoginSuccessRateMetricConfig             `mapstructure:"zego.daily.login_success_rate"`
+	ZegoDailyPlayConcurrent               ZegoDailyPlayConcurrentMetricConfig               `mapstructure:"zego.daily.play_concurrent"`
+	ZegoDailyPlayCount                    ZegoDailyPlayCountMetricConfig                    `mapstructure:"zego.daily.play_count"`
+	ZegoDailyPlaySuccessRateCdn           ZegoDailyPlaySuccessRateCdnMetricConfig           `mapstructure:"zego.daily.play_success_rate_cdn"`
+	ZegoDailyPlaySuccessRateL3            ZegoDailyPlaySuccessRateL3MetricConfig            `mapstructure:"zego.daily.play_success_rate_l3"`
+	ZegoDailyPlaySuccessRateRtc           ZegoDailyPlaySuccessRateRtcMetricConfig           `mapstructure:"zego.daily.play_success_rate_rtc"`
+	ZegoDailyPublishConcurrent            ZegoDailyPublishConcurrentMetricConfig            `mapstructure:"zego.daily.publish_concurrent"`
+	ZegoDailyPublishCount                 ZegoDailyPublishCountMetricConfig                 `mapstructure:"zego.daily.publish_count"`
+	ZegoDailyPublishSuccessRateCdn        ZegoDailyPublishSuccessRateCdnMetricConfig        `mapstructure:"zego.daily.publish_success_rate_cdn"`
+	ZegoDailyPublishSuccessRateRtc        ZegoDailyPublishSuccessRateRtcMetricConfig        `mapstructure:"zego.daily.publish_success_rate_rtc"`
+	ZegoDailyRoomConcurrent               ZegoDailyRoomConcurrentMetricConfig               `mapstructure:"zego.daily.room_concurrent"`
+	ZegoDailyUserConcurrent               ZegoDailyUserConcurrentMetricConfig               `mapstructure:"zego.daily.user_concurrent"`
 	ZegoRealtimeAudioBreakRate            ZegoRealtimeAudioBreakRateMetricConfig            `mapstructure:"zego.realtime.audio_break_rate"`
 	ZegoRealtimeDownlinkRtt               ZegoRealtimeDownlinkRttMetricConfig               `mapstructure:"zego.realtime.downlink_rtt"`
 	ZegoRealtimeLoginSuccessRate          ZegoRealtimeLoginSuccessRateMetricConfig          `mapstructure:"zego.realtime.login_success_rate"`
@@ -601,6 +937,54 @@ type MetricsConfig struct {
 
 func DefaultMetricsConfig() MetricsConfig {
 	return MetricsConfig{
+		ZegoDailyBreakRate: ZegoDailyBreakRateMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyFft: ZegoDailyFftMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyLoginConsumed: ZegoDailyLoginConsumedMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyLoginSuccess5s: ZegoDailyLoginSuccess5sMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyLoginSuccessRate: ZegoDailyLoginSuccessRateMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPlayConcurrent: ZegoDailyPlayConcurrentMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPlayCount: ZegoDailyPlayCountMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPlaySuccessRateCdn: ZegoDailyPlaySuccessRateCdnMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPlaySuccessRateL3: ZegoDailyPlaySuccessRateL3MetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPlaySuccessRateRtc: ZegoDailyPlaySuccessRateRtcMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPublishConcurrent: ZegoDailyPublishConcurrentMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPublishCount: ZegoDailyPublishCountMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPublishSuccessRateCdn: ZegoDailyPublishSuccessRateCdnMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyPublishSuccessRateRtc: ZegoDailyPublishSuccessRateRtcMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyRoomConcurrent: ZegoDailyRoomConcurrentMetricConfig{
+			Enabled: false,
+		},
+		ZegoDailyUserConcurrent: ZegoDailyUserConcurrentMetricConfig{
+			Enabled: false,
+		},
 		ZegoRealtimeAudioBreakRate: ZegoRealtimeAudioBreakRateMetricConfig{
 			Enabled: false,
 		},

@@ -26,6 +26,54 @@ func TestMetricsBuilderConfig(t *testing.T) {
 			name: "all_set",
 			want: MetricsBuilderConfig{
 				Metrics: MetricsConfig{
+					ZegoDailyBreakRate: ZegoDailyBreakRateMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyFft: ZegoDailyFftMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyLoginConsumed: ZegoDailyLoginConsumedMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyLoginSuccess5s: ZegoDailyLoginSuccess5sMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyLoginSuccessRate: ZegoDailyLoginSuccessRateMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPlayConcurrent: ZegoDailyPlayConcurrentMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPlayCount: ZegoDailyPlayCountMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPlaySuccessRateCdn: ZegoDailyPlaySuccessRateCdnMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPlaySuccessRateL3: ZegoDailyPlaySuccessRateL3MetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPlaySuccessRateRtc: ZegoDailyPlaySuccessRateRtcMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPublishConcurrent: ZegoDailyPublishConcurrentMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPublishCount: ZegoDailyPublishCountMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPublishSuccessRateCdn: ZegoDailyPublishSuccessRateCdnMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyPublishSuccessRateRtc: ZegoDailyPublishSuccessRateRtcMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyRoomConcurrent: ZegoDailyRoomConcurrentMetricConfig{
+						Enabled: true,
+					},
+					ZegoDailyUserConcurrent: ZegoDailyUserConcurrentMetricConfig{
+						Enabled: true,
+					},
 					ZegoRealtimeAudioBreakRate: ZegoRealtimeAudioBreakRateMetricConfig{
 						Enabled: true,
 					},
@@ -120,6 +168,54 @@ func TestMetricsBuilderConfig(t *testing.T) {
 			name: "none_set",
 			want: MetricsBuilderConfig{
 				Metrics: MetricsConfig{
+					ZegoDailyBreakRate: ZegoDailyBreakRateMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyFft: ZegoDailyFftMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyLoginConsumed: ZegoDailyLoginConsumedMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyLoginSuccess5s: ZegoDailyLoginSuccess5sMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyLoginSuccessRate: ZegoDailyLoginSuccessRateMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPlayConcurrent: ZegoDailyPlayConcurrentMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPlayCount: ZegoDailyPlayCountMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPlaySuccessRateCdn: ZegoDailyPlaySuccessRateCdnMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPlaySuccessRateL3: ZegoDailyPlaySuccessRateL3MetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPlaySuccessRateRtc: ZegoDailyPlaySuccessRateRtcMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPublishConcurrent: ZegoDailyPublishConcurrentMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPublishCount: ZegoDailyPublishCountMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPublishSuccessRateCdn: ZegoDailyPublishSuccessRateCdnMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyPublishSuccessRateRtc: ZegoDailyPublishSuccessRateRtcMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyRoomConcurrent: ZegoDailyRoomConcurrentMetricConfig{
+						Enabled: false,
+					},
+					ZegoDailyUserConcurrent: ZegoDailyUserConcurrentMetricConfig{
+						Enabled: false,
+					},
 					ZegoRealtimeAudioBreakRate: ZegoRealtimeAudioBreakRateMetricConfig{
 						Enabled: false,
 					},
@@ -214,7 +310,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ZegoRealtimeAudioBreakRateMetricConfig{}, ZegoRealtimeDownlinkRttMetricConfig{}, ZegoRealtimeLoginSuccessRateMetricConfig{}, ZegoRealtimeMaxRoomUserMetricConfig{}, ZegoRealtimeMixConcurrentMetricConfig{}, ZegoRealtimeOnlineUserMetricConfig{}, ZegoRealtimePeerToPeerDelayMetricConfig{}, ZegoRealtimePlayConcurrentMetricConfig{}, ZegoRealtimePlaySuccessRateMetricConfig{}, ZegoRealtimePublishConcurrentMetricConfig{}, ZegoRealtimePublishSuccessRateMetricConfig{}, ZegoRealtimeRoomConcurrentMetricConfig{}, ZegoRealtimeUplinkRttMetricConfig{}, ZegoRealtimeVideoBreakRateMetricConfig{}, ZegoRegionAudioBreakRatioMetricConfig{}, ZegoRegionAudioBreakSamplesMetricConfig{}, ZegoRegionAudioFirstFrameRatioMetricConfig{}, ZegoRegionAudioFirstFrameSamplesMetricConfig{}, ZegoRegionLoginSuccessRateMetricConfig{}, ZegoRegionLoginSuccessRate5sMetricConfig{}, ZegoRegionPeerToPeerDelayRatioMetricConfig{}, ZegoRegionPeerToPeerDelaySamplesMetricConfig{}, ZegoRegionPeerToPeerPacketLossRatioMetricConfig{}, ZegoRegionPeerToPeerPacketLossSamplesMetricConfig{}, ZegoRegionVideoBreakRatioMetricConfig{}, ZegoRegionVideoBreakSamplesMetricConfig{}, ZegoRegionVideoFirstFrameRatioMetricConfig{}, ZegoRegionVideoFirstFrameSamplesMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ZegoDailyBreakRateMetricConfig{}, ZegoDailyFftMetricConfig{}, ZegoDailyLoginConsumedMetricConfig{}, ZegoDailyLoginSuccess5sMetricConfig{}, ZegoDailyLoginSuccessRateMetricConfig{}, ZegoDailyPlayConcurrentMetricConfig{}, ZegoDailyPlayCountMetricConfig{}, ZegoDailyPlaySuccessRateCdnMetricConfig{}, ZegoDailyPlaySuccessRateL3MetricConfig{}, ZegoDailyPlaySuccessRateRtcMetricConfig{}, ZegoDailyPublishConcurrentMetricConfig{}, ZegoDailyPublishCountMetricConfig{}, ZegoDailyPublishSuccessRateCdnMetricConfig{}, ZegoDailyPublishSuccessRateRtcMetricConfig{}, ZegoDailyRoomConcurrentMetricConfig{}, ZegoDailyUserConcurrentMetricConfig{}, ZegoRealtimeAudioBreakRateMetricConfig{}, ZegoRealtimeDownlinkRttMetricConfig{}, ZegoRealtimeLoginSuccessRateMetricConfig{}, ZegoRealtimeMaxRoomUserMetricConfig{}, ZegoRealtimeMixConcurrentMetricConfig{}, ZegoRealtimeOnlineUserMetricConfig{}, ZegoRealtimePeerToPeerDelayMetricConfig{}, ZegoRealtimePlayConcurrentMetricConfig{}, ZegoRealtimePlaySuccessRateMetricConfig{}, ZegoRealtimePublishConcurrentMetricConfig{}, ZegoRealtimePublishSuccessRateMetricConfig{}, ZegoRealtimeRoomConcurrentMetricConfig{}, ZegoRealtimeUplinkRttMetricConfig{}, ZegoRealtimeVideoBreakRateMetricConfig{}, ZegoRegionAudioBreakRatioMetricConfig{}, ZegoRegionAudioBreakSamplesMetricConfig{}, ZegoRegionAudioFirstFrameRatioMetricConfig{}, ZegoRegionAudioFirstFrameSamplesMetricConfig{}, ZegoRegionLoginSuccessRateMetricConfig{}, ZegoRegionLoginSuccessRate5sMetricConfig{}, ZegoRegionPeerToPeerDelayRatioMetricConfig{}, ZegoRegionPeerToPeerDelaySamplesMetricConfig{}, ZegoRegionPeerToPeerPacketLossRatioMetricConfig{}, ZegoRegionPeerToPeerPacketLossSamplesMetricConfig{}, ZegoRegionVideoBreakRatioMetricConfig{}, ZegoRegionVideoBreakSamplesMetricConfig{}, ZegoRegionVideoFirstFrameRatioMetricConfig{}, ZegoRegionVideoFirstFrameSamplesMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}

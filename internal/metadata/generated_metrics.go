@@ -26,6 +26,8 @@ const (
 	AttributeAPIGetRealtimeUsage
 	AttributeAPIGetRealtimeQuality
 	AttributeAPIGetRegionQualityDetail
+	AttributeAPIGetBizUsage
+	AttributeAPIGetBizQuality
 )
 
 // String returns the string representation of the AttributeAPI.
@@ -37,6 +39,10 @@ func (av AttributeAPI) String() string {
 		return "GetRealtimeQuality"
 	case AttributeAPIGetRegionQualityDetail:
 		return "GetRegionQualityDetail"
+	case AttributeAPIGetBizUsage:
+		return "GetBizUsage"
+	case AttributeAPIGetBizQuality:
+		return "GetBizQuality"
 	}
 	return ""
 }
@@ -46,6 +52,8 @@ var MapAttributeAPI = map[string]AttributeAPI{
 	"GetRealtimeUsage":       AttributeAPIGetRealtimeUsage,
 	"GetRealtimeQuality":     AttributeAPIGetRealtimeQuality,
 	"GetRegionQualityDetail": AttributeAPIGetRegionQualityDetail,
+	"GetBizUsage":            AttributeAPIGetBizUsage,
+	"GetBizQuality":          AttributeAPIGetBizQuality,
 }
 
 // AttributeOutcome specifies the value outcome attribute.
@@ -121,6 +129,54 @@ var MapAttributeZegoPlatform = map[string]AttributeZegoPlatform{
 }
 
 var MetricsInfo = metricsInfo{
+	ZegoDailyBreakRate: metricInfo{
+		Name: "zego.daily.break_rate",
+	},
+	ZegoDailyFft: metricInfo{
+		Name: "zego.daily.fft",
+	},
+	ZegoDailyLoginConsumed: metricInfo{
+		Name: "zego.daily.login_consumed",
+	},
+	ZegoDailyLoginSuccess5s: metricInfo{
+		Name: "zego.daily.login_success_5s",
+	},
+	ZegoDailyLoginSuccessRate: metricInfo{
+		Name: "zego.daily.login_success_rate",
+	},
+	ZegoDailyPlayConcurrent: metricInfo{
+		Name: "zego.daily.play_concurrent",
+	},
+	ZegoDailyPlayCount: metricInfo{
+		Name: "zego.daily.play_count",
+	},
+	ZegoDailyPlaySuccessRateCdn: metricInfo{
+		Name: "zego.daily.play_success_rate_cdn",
+	},
+	ZegoDailyPlaySuccessRateL3: metricInfo{
+		Name: "zego.daily.play_success_rate_l3",
+	},
+	ZegoDailyPlaySuccessRateRtc: metricInfo{
+		Name: "zego.daily.play_success_rate_rtc",
+	},
+	ZegoDailyPublishConcurrent: metricInfo{
+		Name: "zego.daily.publish_concurrent",
+	},
+	ZegoDailyPublishCount: metricInfo{
+		Name: "zego.daily.publish_count",
+	},
+	ZegoDailyPublishSuccessRateCdn: metricInfo{
+		Name: "zego.daily.publish_success_rate_cdn",
+	},
+	ZegoDailyPublishSuccessRateRtc: metricInfo{
+		Name: "zego.daily.publish_success_rate_rtc",
+	},
+	ZegoDailyRoomConcurrent: metricInfo{
+		Name: "zego.daily.room_concurrent",
+	},
+	ZegoDailyUserConcurrent: metricInfo{
+		Name: "zego.daily.user_concurrent",
+	},
 	ZegoRealtimeAudioBreakRate: metricInfo{
 		Name: "zego.realtime.audio_break_rate",
 	},
@@ -222,6 +278,22 @@ var MetricsInfo = metricsInfo{
 }
 
 type metricsInfo struct {
+	ZegoDailyBreakRate                    metricInfo
+	ZegoDailyFft                          metricInfo
+	ZegoDailyLoginConsumed                metricInfo
+	ZegoDailyLoginSuccess5s               metricInfo
+	ZegoDailyLoginSuccessRate             metricInfo
+	ZegoDailyPlayConcurrent               metricInfo
+	ZegoDailyPlayCount                    metricInfo
+	ZegoDailyPlaySuccessRateCdn           metricInfo
+	ZegoDailyPlaySuccessRateL3            metricInfo
+	ZegoDailyPlaySuccessRateRtc           metricInfo
+	ZegoDailyPublishConcurrent            metricInfo
+	ZegoDailyPublishCount                 metricInfo
+	ZegoDailyPublishSuccessRateCdn        metricInfo
+	ZegoDailyPublishSuccessRateRtc        metricInfo
+	ZegoDailyRoomConcurrent               metricInfo
+	ZegoDailyUserConcurrent               metricInfo
 	ZegoRealtimeAudioBreakRate            metricInfo
 	ZegoRealtimeDownlinkRtt               metricInfo
 	ZegoRealtimeLoginSuccessRate          metricInfo
@@ -271,6 +343,806 @@ func WithGeoCountryIsoCodeMetricAttribute(geoCountryIsoCodeAttributeValue string
 	return metricAttributeOptionFunc(func(dp pmetric.NumberDataPoint) {
 		dp.Attributes().PutStr("geo.country.iso_code", geoCountryIsoCodeAttributeValue)
 	})
+}
+
+type metricZegoDailyBreakRate struct {
+	data     pmetric.Metric                 // data buffer for generated metric.
+	config   ZegoDailyBreakRateMetricConfig // metric config provided by user.
+	capacity int                            // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.break_rate metric with initial data.
+func (m *metricZegoDailyBreakRate) init() {
+	m.data.SetName("zego.daily.break_rate")
+	m.data.SetDescription("Stutter rate over that day (ZEGO break_rate, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyBreakRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyBreakRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyBreakRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyBreakRate(cfg ZegoDailyBreakRateMetricConfig) metricZegoDailyBreakRate {
+	m := metricZegoDailyBreakRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyFft struct {
+	data     pmetric.Metric           // data buffer for generated metric.
+	config   ZegoDailyFftMetricConfig // metric config provided by user.
+	capacity int                      // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.fft metric with initial data.
+func (m *metricZegoDailyFft) init() {
+	m.data.SetName("zego.daily.fft")
+	m.data.SetDescription("Time to first frame over that day (ZEGO fft, GetBizQuality), in milliseconds. One value a day.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyFft) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyFft) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyFft) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyFft(cfg ZegoDailyFftMetricConfig) metricZegoDailyFft {
+	m := metricZegoDailyFft{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyLoginConsumed struct {
+	data     pmetric.Metric                     // data buffer for generated metric.
+	config   ZegoDailyLoginConsumedMetricConfig // metric config provided by user.
+	capacity int                                // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.login_consumed metric with initial data.
+func (m *metricZegoDailyLoginConsumed) init() {
+	m.data.SetName("zego.daily.login_consumed")
+	m.data.SetDescription("Time to log in to a room over that day (ZEGO login_consumed, GetBizQuality), in milliseconds. One value a day.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyLoginConsumed) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyLoginConsumed) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyLoginConsumed) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyLoginConsumed(cfg ZegoDailyLoginConsumedMetricConfig) metricZegoDailyLoginConsumed {
+	m := metricZegoDailyLoginConsumed{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyLoginSuccess5s struct {
+	data     pmetric.Metric                      // data buffer for generated metric.
+	config   ZegoDailyLoginSuccess5sMetricConfig // metric config provided by user.
+	capacity int                                 // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.login_success_5s metric with initial data.
+func (m *metricZegoDailyLoginSuccess5s) init() {
+	m.data.SetName("zego.daily.login_success_5s")
+	m.data.SetDescription("Share of room logins that succeeded within 5 seconds that day (ZEGO login_success_5s, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyLoginSuccess5s) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyLoginSuccess5s) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyLoginSuccess5s) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyLoginSuccess5s(cfg ZegoDailyLoginSuccess5sMetricConfig) metricZegoDailyLoginSuccess5s {
+	m := metricZegoDailyLoginSuccess5s{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyLoginSuccessRate struct {
+	data     pmetric.Metric                        // data buffer for generated metric.
+	config   ZegoDailyLoginSuccessRateMetricConfig // metric config provided by user.
+	capacity int                                   // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.login_success_rate metric with initial data.
+func (m *metricZegoDailyLoginSuccessRate) init() {
+	m.data.SetName("zego.daily.login_success_rate")
+	m.data.SetDescription("Room login success rate over that day (ZEGO login_success_rate, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyLoginSuccessRate) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyLoginSuccessRate) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyLoginSuccessRate) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyLoginSuccessRate(cfg ZegoDailyLoginSuccessRateMetricConfig) metricZegoDailyLoginSuccessRate {
+	m := metricZegoDailyLoginSuccessRate{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPlayConcurrent struct {
+	data     pmetric.Metric                      // data buffer for generated metric.
+	config   ZegoDailyPlayConcurrentMetricConfig // metric config provided by user.
+	capacity int                                 // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.play_concurrent metric with initial data.
+func (m *metricZegoDailyPlayConcurrent) init() {
+	m.data.SetName("zego.daily.play_concurrent")
+	m.data.SetDescription("Peak of concurrent streams played over that day (ZEGO play_concurrent, GetBizUsage), one value a day.")
+	m.data.SetUnit("{stream}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPlayConcurrent) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPlayConcurrent) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPlayConcurrent) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPlayConcurrent(cfg ZegoDailyPlayConcurrentMetricConfig) metricZegoDailyPlayConcurrent {
+	m := metricZegoDailyPlayConcurrent{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPlayCount struct {
+	data     pmetric.Metric                 // data buffer for generated metric.
+	config   ZegoDailyPlayCountMetricConfig // metric config provided by user.
+	capacity int                            // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.play_count metric with initial data.
+func (m *metricZegoDailyPlayCount) init() {
+	m.data.SetName("zego.daily.play_count")
+	m.data.SetDescription("Streams played during that day, in total (ZEGO play_count, GetBizUsage), one value a day.")
+	m.data.SetUnit("{stream}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPlayCount) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPlayCount) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPlayCount) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPlayCount(cfg ZegoDailyPlayCountMetricConfig) metricZegoDailyPlayCount {
+	m := metricZegoDailyPlayCount{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPlaySuccessRateCdn struct {
+	data     pmetric.Metric                          // data buffer for generated metric.
+	config   ZegoDailyPlaySuccessRateCdnMetricConfig // metric config provided by user.
+	capacity int                                     // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.play_success_rate_cdn metric with initial data.
+func (m *metricZegoDailyPlaySuccessRateCdn) init() {
+	m.data.SetName("zego.daily.play_success_rate_cdn")
+	m.data.SetDescription("Playing success rate over CDN that day (ZEGO play_success_rate_cdn, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPlaySuccessRateCdn) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPlaySuccessRateCdn) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPlaySuccessRateCdn) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPlaySuccessRateCdn(cfg ZegoDailyPlaySuccessRateCdnMetricConfig) metricZegoDailyPlaySuccessRateCdn {
+	m := metricZegoDailyPlaySuccessRateCdn{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPlaySuccessRateL3 struct {
+	data     pmetric.Metric                         // data buffer for generated metric.
+	config   ZegoDailyPlaySuccessRateL3MetricConfig // metric config provided by user.
+	capacity int                                    // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.play_success_rate_l3 metric with initial data.
+func (m *metricZegoDailyPlaySuccessRateL3) init() {
+	m.data.SetName("zego.daily.play_success_rate_l3")
+	m.data.SetDescription("Playing success rate over L3 (low-latency live) that day (ZEGO play_success_rate_l3, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPlaySuccessRateL3) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPlaySuccessRateL3) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPlaySuccessRateL3) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPlaySuccessRateL3(cfg ZegoDailyPlaySuccessRateL3MetricConfig) metricZegoDailyPlaySuccessRateL3 {
+	m := metricZegoDailyPlaySuccessRateL3{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPlaySuccessRateRtc struct {
+	data     pmetric.Metric                          // data buffer for generated metric.
+	config   ZegoDailyPlaySuccessRateRtcMetricConfig // metric config provided by user.
+	capacity int                                     // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.play_success_rate_rtc metric with initial data.
+func (m *metricZegoDailyPlaySuccessRateRtc) init() {
+	m.data.SetName("zego.daily.play_success_rate_rtc")
+	m.data.SetDescription("Playing success rate over RTC that day (ZEGO play_success_rate_rtc, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPlaySuccessRateRtc) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPlaySuccessRateRtc) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPlaySuccessRateRtc) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPlaySuccessRateRtc(cfg ZegoDailyPlaySuccessRateRtcMetricConfig) metricZegoDailyPlaySuccessRateRtc {
+	m := metricZegoDailyPlaySuccessRateRtc{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPublishConcurrent struct {
+	data     pmetric.Metric                         // data buffer for generated metric.
+	config   ZegoDailyPublishConcurrentMetricConfig // metric config provided by user.
+	capacity int                                    // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.publish_concurrent metric with initial data.
+func (m *metricZegoDailyPublishConcurrent) init() {
+	m.data.SetName("zego.daily.publish_concurrent")
+	m.data.SetDescription("Peak of concurrent streams published over that day (ZEGO publish_concurrent, GetBizUsage), one value a day.")
+	m.data.SetUnit("{stream}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPublishConcurrent) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPublishConcurrent) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPublishConcurrent) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPublishConcurrent(cfg ZegoDailyPublishConcurrentMetricConfig) metricZegoDailyPublishConcurrent {
+	m := metricZegoDailyPublishConcurrent{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPublishCount struct {
+	data     pmetric.Metric                    // data buffer for generated metric.
+	config   ZegoDailyPublishCountMetricConfig // metric config provided by user.
+	capacity int                               // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.publish_count metric with initial data.
+func (m *metricZegoDailyPublishCount) init() {
+	m.data.SetName("zego.daily.publish_count")
+	m.data.SetDescription("Streams published during that day, in total (ZEGO publish_count, GetBizUsage), one value a day.")
+	m.data.SetUnit("{stream}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPublishCount) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPublishCount) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPublishCount) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPublishCount(cfg ZegoDailyPublishCountMetricConfig) metricZegoDailyPublishCount {
+	m := metricZegoDailyPublishCount{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPublishSuccessRateCdn struct {
+	data     pmetric.Metric                             // data buffer for generated metric.
+	config   ZegoDailyPublishSuccessRateCdnMetricConfig // metric config provided by user.
+	capacity int                                        // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.publish_success_rate_cdn metric with initial data.
+func (m *metricZegoDailyPublishSuccessRateCdn) init() {
+	m.data.SetName("zego.daily.publish_success_rate_cdn")
+	m.data.SetDescription("Publishing success rate over CDN that day (ZEGO publish_success_rate_cdn, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPublishSuccessRateCdn) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPublishSuccessRateCdn) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPublishSuccessRateCdn) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPublishSuccessRateCdn(cfg ZegoDailyPublishSuccessRateCdnMetricConfig) metricZegoDailyPublishSuccessRateCdn {
+	m := metricZegoDailyPublishSuccessRateCdn{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyPublishSuccessRateRtc struct {
+	data     pmetric.Metric                             // data buffer for generated metric.
+	config   ZegoDailyPublishSuccessRateRtcMetricConfig // metric config provided by user.
+	capacity int                                        // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.publish_success_rate_rtc metric with initial data.
+func (m *metricZegoDailyPublishSuccessRateRtc) init() {
+	m.data.SetName("zego.daily.publish_success_rate_rtc")
+	m.data.SetDescription("Publishing success rate over RTC that day (ZEGO publish_success_rate_rtc, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.")
+	m.data.SetUnit("%")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyPublishSuccessRateRtc) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val float64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetDoubleValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyPublishSuccessRateRtc) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyPublishSuccessRateRtc) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyPublishSuccessRateRtc(cfg ZegoDailyPublishSuccessRateRtcMetricConfig) metricZegoDailyPublishSuccessRateRtc {
+	m := metricZegoDailyPublishSuccessRateRtc{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyRoomConcurrent struct {
+	data     pmetric.Metric                      // data buffer for generated metric.
+	config   ZegoDailyRoomConcurrentMetricConfig // metric config provided by user.
+	capacity int                                 // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.room_concurrent metric with initial data.
+func (m *metricZegoDailyRoomConcurrent) init() {
+	m.data.SetName("zego.daily.room_concurrent")
+	m.data.SetDescription("Peak of concurrent rooms over that day (ZEGO room_concurrent, GetBizUsage), one value a day.")
+	m.data.SetUnit("{room}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyRoomConcurrent) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyRoomConcurrent) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyRoomConcurrent) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyRoomConcurrent(cfg ZegoDailyRoomConcurrentMetricConfig) metricZegoDailyRoomConcurrent {
+	m := metricZegoDailyRoomConcurrent{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricZegoDailyUserConcurrent struct {
+	data     pmetric.Metric                      // data buffer for generated metric.
+	config   ZegoDailyUserConcurrentMetricConfig // metric config provided by user.
+	capacity int                                 // max observed number of data points added to the metric.
+}
+
+// init fills zego.daily.user_concurrent metric with initial data.
+func (m *metricZegoDailyUserConcurrent) init() {
+	m.data.SetName("zego.daily.user_concurrent")
+	m.data.SetDescription("Peak of concurrent users over that day (ZEGO user_concurrent, GetBizUsage), one value a day.")
+	m.data.SetUnit("{user}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricZegoDailyUserConcurrent) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricZegoDailyUserConcurrent) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricZegoDailyUserConcurrent) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricZegoDailyUserConcurrent(cfg ZegoDailyUserConcurrentMetricConfig) metricZegoDailyUserConcurrent {
+	m := metricZegoDailyUserConcurrent{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
 }
 
 type metricZegoRealtimeAudioBreakRate struct {
@@ -1773,6 +2645,22 @@ type MetricsBuilder struct {
 	buildInfo                                   component.BuildInfo  // contains version information.
 	resourceAttributeIncludeFilter              map[string]filter.Filter
 	resourceAttributeExcludeFilter              map[string]filter.Filter
+	metricZegoDailyBreakRate                    metricZegoDailyBreakRate
+	metricZegoDailyFft                          metricZegoDailyFft
+	metricZegoDailyLoginConsumed                metricZegoDailyLoginConsumed
+	metricZegoDailyLoginSuccess5s               metricZegoDailyLoginSuccess5s
+	metricZegoDailyLoginSuccessRate             metricZegoDailyLoginSuccessRate
+	metricZegoDailyPlayConcurrent               metricZegoDailyPlayConcurrent
+	metricZegoDailyPlayCount                    metricZegoDailyPlayCount
+	metricZegoDailyPlaySuccessRateCdn           metricZegoDailyPlaySuccessRateCdn
+	metricZegoDailyPlaySuccessRateL3            metricZegoDailyPlaySuccessRateL3
+	metricZegoDailyPlaySuccessRateRtc           metricZegoDailyPlaySuccessRateRtc
+	metricZegoDailyPublishConcurrent            metricZegoDailyPublishConcurrent
+	metricZegoDailyPublishCount                 metricZegoDailyPublishCount
+	metricZegoDailyPublishSuccessRateCdn        metricZegoDailyPublishSuccessRateCdn
+	metricZegoDailyPublishSuccessRateRtc        metricZegoDailyPublishSuccessRateRtc
+	metricZegoDailyRoomConcurrent               metricZegoDailyRoomConcurrent
+	metricZegoDailyUserConcurrent               metricZegoDailyUserConcurrent
 	metricZegoRealtimeAudioBreakRate            metricZegoRealtimeAudioBreakRate
 	metricZegoRealtimeDownlinkRtt               metricZegoRealtimeDownlinkRtt
 	metricZegoRealtimeLoginSuccessRate          metricZegoRealtimeLoginSuccessRate
@@ -1826,6 +2714,22 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		startTime:                                   pcommon.NewTimestampFromTime(time.Now()),
 		metricsBuffer:                               pmetric.NewMetrics(),
 		buildInfo:                                   settings.BuildInfo,
+		metricZegoDailyBreakRate:                    newMetricZegoDailyBreakRate(mbc.Metrics.ZegoDailyBreakRate),
+		metricZegoDailyFft:                          newMetricZegoDailyFft(mbc.Metrics.ZegoDailyFft),
+		metricZegoDailyLoginConsumed:                newMetricZegoDailyLoginConsumed(mbc.Metrics.ZegoDailyLoginConsumed),
+		metricZegoDailyLoginSuccess5s:               newMetricZegoDailyLoginSuccess5s(mbc.Metrics.ZegoDailyLoginSuccess5s),
+		metricZegoDailyLoginSuccessRate:             newMetricZegoDailyLoginSuccessRate(mbc.Metrics.ZegoDailyLoginSuccessRate),
+		metricZegoDailyPlayConcurrent:               newMetricZegoDailyPlayConcurrent(mbc.Metrics.ZegoDailyPlayConcurrent),
+		metricZegoDailyPlayCount:                    newMetricZegoDailyPlayCount(mbc.Metrics.ZegoDailyPlayCount),
+		metricZegoDailyPlaySuccessRateCdn:           newMetricZegoDailyPlaySuccessRateCdn(mbc.Metrics.ZegoDailyPlaySuccessRateCdn),
+		metricZegoDailyPlaySuccessRateL3:            newMetricZegoDailyPlaySuccessRateL3(mbc.Metrics.ZegoDailyPlaySuccessRateL3),
+		metricZegoDailyPlaySuccessRateRtc:           newMetricZegoDailyPlaySuccessRateRtc(mbc.Metrics.ZegoDailyPlaySuccessRateRtc),
+		metricZegoDailyPublishConcurrent:            newMetricZegoDailyPublishConcurrent(mbc.Metrics.ZegoDailyPublishConcurrent),
+		metricZegoDailyPublishCount:                 newMetricZegoDailyPublishCount(mbc.Metrics.ZegoDailyPublishCount),
+		metricZegoDailyPublishSuccessRateCdn:        newMetricZegoDailyPublishSuccessRateCdn(mbc.Metrics.ZegoDailyPublishSuccessRateCdn),
+		metricZegoDailyPublishSuccessRateRtc:        newMetricZegoDailyPublishSuccessRateRtc(mbc.Metrics.ZegoDailyPublishSuccessRateRtc),
+		metricZegoDailyRoomConcurrent:               newMetricZegoDailyRoomConcurrent(mbc.Metrics.ZegoDailyRoomConcurrent),
+		metricZegoDailyUserConcurrent:               newMetricZegoDailyUserConcurrent(mbc.Metrics.ZegoDailyUserConcurrent),
 		metricZegoRealtimeAudioBreakRate:            newMetricZegoRealtimeAudioBreakRate(mbc.Metrics.ZegoRealtimeAudioBreakRate),
 		metricZegoRealtimeDownlinkRtt:               newMetricZegoRealtimeDownlinkRtt(mbc.Metrics.ZegoRealtimeDownlinkRtt),
 		metricZegoRealtimeLoginSuccessRate:          newMetricZegoRealtimeLoginSuccessRate(mbc.Metrics.ZegoRealtimeLoginSuccessRate),
@@ -1932,6 +2836,22 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	ils.Scope().SetName(ScopeName)
 	ils.Scope().SetVersion(mb.buildInfo.Version)
 	ils.Metrics().EnsureCapacity(mb.metricsCapacity)
+	mb.metricZegoDailyBreakRate.emit(ils.Metrics())
+	mb.metricZegoDailyFft.emit(ils.Metrics())
+	mb.metricZegoDailyLoginConsumed.emit(ils.Metrics())
+	mb.metricZegoDailyLoginSuccess5s.emit(ils.Metrics())
+	mb.metricZegoDailyLoginSuccessRate.emit(ils.Metrics())
+	mb.metricZegoDailyPlayConcurrent.emit(ils.Metrics())
+	mb.metricZegoDailyPlayCount.emit(ils.Metrics())
+	mb.metricZegoDailyPlaySuccessRateCdn.emit(ils.Metrics())
+	mb.metricZegoDailyPlaySuccessRateL3.emit(ils.Metrics())
+	mb.metricZegoDailyPlaySuccessRateRtc.emit(ils.Metrics())
+	mb.metricZegoDailyPublishConcurrent.emit(ils.Metrics())
+	mb.metricZegoDailyPublishCount.emit(ils.Metrics())
+	mb.metricZegoDailyPublishSuccessRateCdn.emit(ils.Metrics())
+	mb.metricZegoDailyPublishSuccessRateRtc.emit(ils.Metrics())
+	mb.metricZegoDailyRoomConcurrent.emit(ils.Metrics())
+	mb.metricZegoDailyUserConcurrent.emit(ils.Metrics())
 	mb.metricZegoRealtimeAudioBreakRate.emit(ils.Metrics())
 	mb.metricZegoRealtimeDownlinkRtt.emit(ils.Metrics())
 	mb.metricZegoRealtimeLoginSuccessRate.emit(ils.Metrics())
@@ -1989,6 +2909,86 @@ func (mb *MetricsBuilder) Emit(options ...ResourceMetricsOption) pmetric.Metrics
 	metrics := mb.metricsBuffer
 	mb.metricsBuffer = pmetric.NewMetrics()
 	return metrics
+}
+
+// RecordZegoDailyBreakRateDataPoint adds a data point to zego.daily.break_rate metric.
+func (mb *MetricsBuilder) RecordZegoDailyBreakRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyBreakRate.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyFftDataPoint adds a data point to zego.daily.fft metric.
+func (mb *MetricsBuilder) RecordZegoDailyFftDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyFft.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyLoginConsumedDataPoint adds a data point to zego.daily.login_consumed metric.
+func (mb *MetricsBuilder) RecordZegoDailyLoginConsumedDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyLoginConsumed.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyLoginSuccess5sDataPoint adds a data point to zego.daily.login_success_5s metric.
+func (mb *MetricsBuilder) RecordZegoDailyLoginSuccess5sDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyLoginSuccess5s.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyLoginSuccessRateDataPoint adds a data point to zego.daily.login_success_rate metric.
+func (mb *MetricsBuilder) RecordZegoDailyLoginSuccessRateDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyLoginSuccessRate.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPlayConcurrentDataPoint adds a data point to zego.daily.play_concurrent metric.
+func (mb *MetricsBuilder) RecordZegoDailyPlayConcurrentDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricZegoDailyPlayConcurrent.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPlayCountDataPoint adds a data point to zego.daily.play_count metric.
+func (mb *MetricsBuilder) RecordZegoDailyPlayCountDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricZegoDailyPlayCount.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPlaySuccessRateCdnDataPoint adds a data point to zego.daily.play_success_rate_cdn metric.
+func (mb *MetricsBuilder) RecordZegoDailyPlaySuccessRateCdnDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyPlaySuccessRateCdn.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPlaySuccessRateL3DataPoint adds a data point to zego.daily.play_success_rate_l3 metric.
+func (mb *MetricsBuilder) RecordZegoDailyPlaySuccessRateL3DataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyPlaySuccessRateL3.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPlaySuccessRateRtcDataPoint adds a data point to zego.daily.play_success_rate_rtc metric.
+func (mb *MetricsBuilder) RecordZegoDailyPlaySuccessRateRtcDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyPlaySuccessRateRtc.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPublishConcurrentDataPoint adds a data point to zego.daily.publish_concurrent metric.
+func (mb *MetricsBuilder) RecordZegoDailyPublishConcurrentDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricZegoDailyPublishConcurrent.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPublishCountDataPoint adds a data point to zego.daily.publish_count metric.
+func (mb *MetricsBuilder) RecordZegoDailyPublishCountDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricZegoDailyPublishCount.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPublishSuccessRateCdnDataPoint adds a data point to zego.daily.publish_success_rate_cdn metric.
+func (mb *MetricsBuilder) RecordZegoDailyPublishSuccessRateCdnDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyPublishSuccessRateCdn.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyPublishSuccessRateRtcDataPoint adds a data point to zego.daily.publish_success_rate_rtc metric.
+func (mb *MetricsBuilder) RecordZegoDailyPublishSuccessRateRtcDataPoint(ts pcommon.Timestamp, val float64) {
+	mb.metricZegoDailyPublishSuccessRateRtc.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyRoomConcurrentDataPoint adds a data point to zego.daily.room_concurrent metric.
+func (mb *MetricsBuilder) RecordZegoDailyRoomConcurrentDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricZegoDailyRoomConcurrent.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordZegoDailyUserConcurrentDataPoint adds a data point to zego.daily.user_concurrent metric.
+func (mb *MetricsBuilder) RecordZegoDailyUserConcurrentDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricZegoDailyUserConcurrent.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordZegoRealtimeAudioBreakRateDataPoint adds a data point to zego.realtime.audio_break_rate metric.

@@ -68,6 +68,54 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount := 0
 
 			allMetricsCount++
+			mb.RecordZegoDailyBreakRateDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyFftDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyLoginConsumedDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyLoginSuccess5sDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyLoginSuccessRateDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPlayConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPlayCountDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPlaySuccessRateCdnDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPlaySuccessRateL3DataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPlaySuccessRateRtcDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPublishConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPublishCountDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPublishSuccessRateCdnDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyPublishSuccessRateRtcDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyRoomConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordZegoDailyUserConcurrentDataPoint(ts, 1)
+
+			allMetricsCount++
 			mb.RecordZegoRealtimeAudioBreakRateDataPoint(ts, 1)
 
 			allMetricsCount++
@@ -181,6 +229,198 @@ func TestMetricsBuilder(t *testing.T) {
 			validatedMetrics := make(map[string]bool)
 			for _, mi := range allMetricsList {
 				switch mi.Name() {
+				case "zego.daily.break_rate":
+					assert.False(t, validatedMetrics["zego.daily.break_rate"], "Found a duplicate in the metrics slice: zego.daily.break_rate")
+					validatedMetrics["zego.daily.break_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Stutter rate over that day (ZEGO break_rate, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.fft":
+					assert.False(t, validatedMetrics["zego.daily.fft"], "Found a duplicate in the metrics slice: zego.daily.fft")
+					validatedMetrics["zego.daily.fft"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Time to first frame over that day (ZEGO fft, GetBizQuality), in milliseconds. One value a day.", mi.Description())
+					assert.Equal(t, "ms", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.login_consumed":
+					assert.False(t, validatedMetrics["zego.daily.login_consumed"], "Found a duplicate in the metrics slice: zego.daily.login_consumed")
+					validatedMetrics["zego.daily.login_consumed"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Time to log in to a room over that day (ZEGO login_consumed, GetBizQuality), in milliseconds. One value a day.", mi.Description())
+					assert.Equal(t, "ms", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.login_success_5s":
+					assert.False(t, validatedMetrics["zego.daily.login_success_5s"], "Found a duplicate in the metrics slice: zego.daily.login_success_5s")
+					validatedMetrics["zego.daily.login_success_5s"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Share of room logins that succeeded within 5 seconds that day (ZEGO login_success_5s, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.login_success_rate":
+					assert.False(t, validatedMetrics["zego.daily.login_success_rate"], "Found a duplicate in the metrics slice: zego.daily.login_success_rate")
+					validatedMetrics["zego.daily.login_success_rate"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Room login success rate over that day (ZEGO login_success_rate, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.play_concurrent":
+					assert.False(t, validatedMetrics["zego.daily.play_concurrent"], "Found a duplicate in the metrics slice: zego.daily.play_concurrent")
+					validatedMetrics["zego.daily.play_concurrent"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Peak of concurrent streams played over that day (ZEGO play_concurrent, GetBizUsage), one value a day.", mi.Description())
+					assert.Equal(t, "{stream}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.daily.play_count":
+					assert.False(t, validatedMetrics["zego.daily.play_count"], "Found a duplicate in the metrics slice: zego.daily.play_count")
+					validatedMetrics["zego.daily.play_count"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Streams played during that day, in total (ZEGO play_count, GetBizUsage), one value a day.", mi.Description())
+					assert.Equal(t, "{stream}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.daily.play_success_rate_cdn":
+					assert.False(t, validatedMetrics["zego.daily.play_success_rate_cdn"], "Found a duplicate in the metrics slice: zego.daily.play_success_rate_cdn")
+					validatedMetrics["zego.daily.play_success_rate_cdn"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Playing success rate over CDN that day (ZEGO play_success_rate_cdn, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.play_success_rate_l3":
+					assert.False(t, validatedMetrics["zego.daily.play_success_rate_l3"], "Found a duplicate in the metrics slice: zego.daily.play_success_rate_l3")
+					validatedMetrics["zego.daily.play_success_rate_l3"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Playing success rate over L3 (low-latency live) that day (ZEGO play_success_rate_l3, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.play_success_rate_rtc":
+					assert.False(t, validatedMetrics["zego.daily.play_success_rate_rtc"], "Found a duplicate in the metrics slice: zego.daily.play_success_rate_rtc")
+					validatedMetrics["zego.daily.play_success_rate_rtc"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Playing success rate over RTC that day (ZEGO play_success_rate_rtc, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.publish_concurrent":
+					assert.False(t, validatedMetrics["zego.daily.publish_concurrent"], "Found a duplicate in the metrics slice: zego.daily.publish_concurrent")
+					validatedMetrics["zego.daily.publish_concurrent"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Peak of concurrent streams published over that day (ZEGO publish_concurrent, GetBizUsage), one value a day.", mi.Description())
+					assert.Equal(t, "{stream}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.daily.publish_count":
+					assert.False(t, validatedMetrics["zego.daily.publish_count"], "Found a duplicate in the metrics slice: zego.daily.publish_count")
+					validatedMetrics["zego.daily.publish_count"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Streams published during that day, in total (ZEGO publish_count, GetBizUsage), one value a day.", mi.Description())
+					assert.Equal(t, "{stream}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.daily.publish_success_rate_cdn":
+					assert.False(t, validatedMetrics["zego.daily.publish_success_rate_cdn"], "Found a duplicate in the metrics slice: zego.daily.publish_success_rate_cdn")
+					validatedMetrics["zego.daily.publish_success_rate_cdn"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Publishing success rate over CDN that day (ZEGO publish_success_rate_cdn, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.publish_success_rate_rtc":
+					assert.False(t, validatedMetrics["zego.daily.publish_success_rate_rtc"], "Found a duplicate in the metrics slice: zego.daily.publish_success_rate_rtc")
+					validatedMetrics["zego.daily.publish_success_rate_rtc"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Publishing success rate over RTC that day (ZEGO publish_success_rate_rtc, GetBizQuality). ZEGO does not say whether rates are 0-1 or 0-100; the value is passed on as sent. One value a day.", mi.Description())
+					assert.Equal(t, "%", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeDouble, dp.ValueType())
+					assert.InDelta(t, float64(1), dp.DoubleValue(), 0.01)
+				case "zego.daily.room_concurrent":
+					assert.False(t, validatedMetrics["zego.daily.room_concurrent"], "Found a duplicate in the metrics slice: zego.daily.room_concurrent")
+					validatedMetrics["zego.daily.room_concurrent"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Peak of concurrent rooms over that day (ZEGO room_concurrent, GetBizUsage), one value a day.", mi.Description())
+					assert.Equal(t, "{room}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "zego.daily.user_concurrent":
+					assert.False(t, validatedMetrics["zego.daily.user_concurrent"], "Found a duplicate in the metrics slice: zego.daily.user_concurrent")
+					validatedMetrics["zego.daily.user_concurrent"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Peak of concurrent users over that day (ZEGO user_concurrent, GetBizUsage), one value a day.", mi.Description())
+					assert.Equal(t, "{user}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "zego.realtime.audio_break_rate":
 					assert.False(t, validatedMetrics["zego.realtime.audio_break_rate"], "Found a duplicate in the metrics slice: zego.realtime.audio_break_rate")
 					validatedMetrics["zego.realtime.audio_break_rate"] = true

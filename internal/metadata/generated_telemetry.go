@@ -36,6 +36,7 @@ type TelemetryBuilder struct {
 	ReceiverZegoPointsEmitted  metric.Int64Counter
 	ReceiverZegoPointsInvalid  metric.Int64Counter
 	ReceiverZegoPointsLate     metric.Int64Counter
+	ReceiverZegoPointsRevised  metric.Int64Counter
 	ReceiverZegoPollsSkipped   metric.Int64Counter
 	ReceiverZegoQuotaRemaining metric.Int64ObservableGauge
 }
@@ -179,6 +180,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ReceiverZegoPointsLate, err = builder.meter.Int64Counter(
 		"otelcol_receiver_zego_points_late",
 		metric.WithDescription("Points ZEGO published later than data_delay, found behind the cursor within late_window and delivered late, each once. [Alpha]"),
+		metric.WithUnit("{point}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverZegoPointsRevised, err = builder.meter.Int64Counter(
+		"otelcol_receiver_zego_points_revised",
+		metric.WithDescription("Points ZEGO later reported with another value than the one delivered (a day of GetBizUsage or GetBizQuality revised); the first value stands and the new one is not sent. [Alpha]"),
 		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)

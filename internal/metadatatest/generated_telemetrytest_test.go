@@ -38,6 +38,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverZegoPointsEmitted.Add(context.Background(), 1)
 	tb.ReceiverZegoPointsInvalid.Add(context.Background(), 1)
 	tb.ReceiverZegoPointsLate.Add(context.Background(), 1)
+	tb.ReceiverZegoPointsRevised.Add(context.Background(), 1)
 	tb.ReceiverZegoPollsSkipped.Add(context.Background(), 1)
 	AssertEqualReceiverZegoAPICalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -61,6 +62,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverZegoPointsLate(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverZegoPointsRevised(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverZegoPollsSkipped(t, testTel,

@@ -267,96 +267,137 @@ func TestChartValues(t *testing.T) {
 	for _, tc := range chartValues {
 		t.Run(tc.file, func(t *testing.T) {
 			values := readYAML(t, filepath.Join("..", "deploy", "helm", tc.file))
-			checkChartKeys(t, tc.file, values)
-			if yamlStr(values, "mode") != tc.mode {
-				t.Errorf("mode %q, want %s", yamlStr(values, "mode"), tc.mode)
-			}
-			replicas, _ := yamlAt(values, "replicaCount").(int)
-			if replicas != tc.replicas {
-				t.Errorf("replicaCount %d, want %d", replicas, tc.replicas)
-			}
-			if yamlAt(values, "config") != nil {
-				t.Error("config is set: alternateConfig makes the chart ignore it")
-			}
-			cfg := chartConfig(values, yamlMap{"receivers": yamlMap{"zipkin": yamlMap{}}})
-			if yamlAt(cfg, "receivers", "zipkin") != nil {
-				t.Fatal("no alternateConfig: the chart would merge config over its default config, whose receivers otelcol-zego lacks")
-			}
-
-			var env []string
-			env = append(env, chartEnv...)
-			for _, e := range yamlList(values, "extraEnvs") {
-				env = append(env, yamlStr(e, "name"))
-			}
-			checkEnvSet(t, tc.file, cfg, env)
-			checkOnePoller(t, tc.file, tc.mode, replicas, cfg)
-
-			// Ports: the chart's defaults, as the values leave or change them.
-			listen := listenPorts(cfg)
-			for name, def := range chartDefaultPorts {
-				enabled, port := def.enabled, def.port
-				if e, ok := yamlAt(values, "ports", name, "enabled").(bool); ok {
-					enabled = e
-				}
-				if p, ok := yamlAt(values, "ports", name, "containerPort").(int); ok {
-					port = p
-				}
-				if enabled && !slices.Contains(listen, port) {
-					t.Errorf("ports.%s (%d) is open, but the config listens only on %v", name, port, listen)
-				}
-				if name == "metrics" && !enabled {
-					t.Error("ports.metrics is off: the PodMonitor and the receiver-health dashboards need the collector's metrics port")
-				}
-			}
-			if metrics, _ := yamlAt(values, "ports", "metrics", "containerPort").(int); metrics != 8888 || !slices.Contains(listen, metrics) {
-				t.Errorf("ports.metrics.containerPort %d is not the port the collector's own metrics are on (%v)", metrics, listen)
-			}
-			for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-				port := chartProbePort
-				if p, ok := yamlAt(values, probe, "httpGet", "port").(int); ok {
-					port = p
-				}
-				if hc := yamlStr(cfg, "extensions", "health_check", "endpoint"); !strings.HasSuffix(hc, ":"+strconv.Itoa(port)) || !slices.Contains(yamlList(cfg, "service", "extensions"), any("health_check")) {
-					t.Errorf("%s asks port %d; health_check is %q and must be in service::extensions", probe, port, hc)
-				}
-			}
-
-			file := yamlStr(cfg, "receivers", "zego", "server_secret_file")
-			secret := yamlStr(values, "extraVolumes", 0, "secret", "secretName")
-			if !secretMountedWhole(yamlList(values, "extraVolumes"), yamlList(values, "extraVolumeMounts"), secret, file) {
-				t.Errorf("server_secret_file %q is not a Secret's ZEGO_SERVER_SECRET mounted read-only, whole, by extraVolumes and extraVolumeMounts", file)
-			}
-			if strings.HasPrefix(file, "/conf/") {
-				t.Errorf("server_secret_file %q is under /conf, the chart's config volume", file)
-			}
-			if tc.mode == "statefulset" {
-				checkStorageOnClaim(t, tc.file, cfg, yamlList(values, "extraVolumeMounts"), yamlList(values, "statefulset", "volumeClaimTemplates"))
-			}
-			if tc.replicas > 1 {
-				checkLeaseRules(t, tc.file, yamlList(values, "clusterRole", "rules"))
-				if yamlAt(values, "clusterRole", "create") != true || yamlAt(values, "serviceAccount", "automountServiceAccountToken") != true {
-					t.Error("the elector needs clusterRole.create: true and serviceAccount.automountServiceAccountToken: true")
-				}
-			}
-
-			if tag := yamlStr(values, "image", "tag"); tag != distVersion(t) || !strings.HasSuffix(yamlStr(values, "image", "repository"), "/otelcol-zego") {
-				t.Errorf("image %s:%s, want <registry>/otelcol-zego:%s", yamlStr(values, "image", "repository"), tag, distVersion(t))
-			}
-			dockerfile, err := os.ReadFile("../deploy/image/Dockerfile")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if name := yamlStr(values, "command", "name"); name == "" || !strings.Contains(string(dockerfile), `ENTRYPOINT ["/`+name+`"]`) {
-				t.Errorf("command.name %q is not the image's binary (deploy/image/Dockerfile's ENTRYPOINT): the chart runs /<command.name>", name)
-			}
-			checkLikeRawManifests(t, tc.file, values, tc.rawKind, tc.rawDir)
-
-			if tc.replicas > 1 {
-				validateHAConfig(t, cfg)
-			} else {
-				validateConfig(t, collectorBin, cfg)
-			}
+			checkChartRelease(t, tc.file, values, tc.mode, tc.rawDir, tc.rawKind, tc.replicas)
 		})
+	}
+}
+
+// docsValues marks a yaml block of docs/kubernetes.md that is chart values to put on top of
+// deploy/helm/values.yaml (helm install -f values.yaml -f block.yaml).
+const docsValues = "<!-- chart values over deploy/helm/values.yaml -->\n```yaml\n"
+
+// TestChartValuesInDocs checks each docs/kubernetes.md block of chart values, merged over
+// values.yaml as helm merges a second -f, as TestChartValues checks values.yaml.
+func TestChartValuesInDocs(t *testing.T) {
+	raw, err := os.ReadFile("../docs/kubernetes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(raw), docsValues)[1:]
+	if len(blocks) < 2 {
+		t.Fatalf("docs/kubernetes.md has %d blocks of chart values (%q before each), want the prometheus exporter's and the Datadog Agent's", len(blocks), docsValues)
+	}
+	base := readYAML(t, "../deploy/helm/values.yaml")
+	for i, b := range blocks {
+		block, _, _ := strings.Cut(b, "```")
+		var over yamlMap
+		if err := yaml.Unmarshal([]byte(block), &over); err != nil {
+			t.Fatalf("docs/kubernetes.md, block %d of chart values: %v", i+1, err)
+		}
+		name := "docs/kubernetes.md block " + strconv.Itoa(i+1)
+		t.Run(strconv.Itoa(i+1), func(t *testing.T) {
+			checkChartRelease(t, name, helmMerge(base, over), "statefulset", "single-replica", "StatefulSet", 1)
+		})
+	}
+}
+
+// checkChartRelease checks values for a release of our own (TestChartValues).
+func checkChartRelease(t *testing.T, file string, values yamlMap, mode, rawDir, rawKind string, wantReplicas int) {
+	t.Helper()
+	checkChartKeys(t, file, values)
+	if yamlStr(values, "mode") != mode {
+		t.Errorf("mode %q, want %s", yamlStr(values, "mode"), mode)
+	}
+	replicas, _ := yamlAt(values, "replicaCount").(int)
+	if replicas != wantReplicas {
+		t.Errorf("replicaCount %d, want %d", replicas, wantReplicas)
+	}
+	if yamlAt(values, "config") != nil {
+		t.Error("config is set: alternateConfig makes the chart ignore it")
+	}
+	cfg := chartConfig(values, yamlMap{"receivers": yamlMap{"zipkin": yamlMap{}}})
+	if yamlAt(cfg, "receivers", "zipkin") != nil {
+		t.Fatal("no alternateConfig: the chart would merge config over its default config, whose receivers otelcol-zego lacks")
+	}
+
+	var env []string
+	env = append(env, chartEnv...)
+	for _, e := range yamlList(values, "extraEnvs") {
+		env = append(env, yamlStr(e, "name"))
+	}
+	checkEnvSet(t, file, cfg, env)
+	checkOnePoller(t, file, mode, replicas, cfg)
+
+	// Ports: the chart's defaults, as the values leave or change them.
+	listen := listenPorts(cfg)
+	names := slices.Collect(maps.Keys(chartDefaultPorts))
+	for name := range yamlAt(values, "ports").(yamlMap) {
+		if _, ok := chartDefaultPorts[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		def := chartDefaultPorts[name]
+		enabled, port := def.enabled, def.port
+		if e, ok := yamlAt(values, "ports", name, "enabled").(bool); ok {
+			enabled = e
+		}
+		if p, ok := yamlAt(values, "ports", name, "containerPort").(int); ok {
+			port = p
+		}
+		if enabled && !slices.Contains(listen, port) {
+			t.Errorf("ports.%s (%d) is open, but the config listens only on %v", name, port, listen)
+		}
+		if name == "metrics" && !enabled {
+			t.Error("ports.metrics is off: the PodMonitor and the receiver-health dashboards need the collector's metrics port")
+		}
+	}
+	if metrics, _ := yamlAt(values, "ports", "metrics", "containerPort").(int); metrics != 8888 || !slices.Contains(listen, metrics) {
+		t.Errorf("ports.metrics.containerPort %d is not the port the collector's own metrics are on (%v)", metrics, listen)
+	}
+	for _, probe := range []string{"livenessProbe", "readinessProbe"} {
+		port := chartProbePort
+		if p, ok := yamlAt(values, probe, "httpGet", "port").(int); ok {
+			port = p
+		}
+		if hc := yamlStr(cfg, "extensions", "health_check", "endpoint"); !strings.HasSuffix(hc, ":"+strconv.Itoa(port)) || !slices.Contains(yamlList(cfg, "service", "extensions"), any("health_check")) {
+			t.Errorf("%s asks port %d; health_check is %q and must be in service::extensions", probe, port, hc)
+		}
+	}
+
+	secretFile := yamlStr(cfg, "receivers", "zego", "server_secret_file")
+	if !secretMountedWhole(yamlList(values, "extraVolumes"), yamlList(values, "extraVolumeMounts"), "otelcol-zego-credentials", secretFile) {
+		t.Errorf("%s: server_secret_file %q is not the Secret's ZEGO_SERVER_SECRET mounted read-only, whole, by extraVolumes and extraVolumeMounts", file, secretFile)
+	}
+	if strings.HasPrefix(secretFile, "/conf/") {
+		t.Errorf("%s: server_secret_file %q is under /conf, the chart's config volume", file, secretFile)
+	}
+	if mode == "statefulset" {
+		checkStorageOnClaim(t, file, cfg, yamlList(values, "extraVolumeMounts"), yamlList(values, "statefulset", "volumeClaimTemplates"))
+	}
+	if wantReplicas > 1 {
+		checkLeaseRules(t, file, yamlList(values, "clusterRole", "rules"))
+		if yamlAt(values, "clusterRole", "create") != true || yamlAt(values, "serviceAccount", "automountServiceAccountToken") != true {
+			t.Error("the elector needs clusterRole.create: true and serviceAccount.automountServiceAccountToken: true")
+		}
+	}
+
+	if tag := yamlStr(values, "image", "tag"); tag != distVersion(t) || !strings.HasSuffix(yamlStr(values, "image", "repository"), "/otelcol-zego") {
+		t.Errorf("image %s:%s, want <registry>/otelcol-zego:%s", yamlStr(values, "image", "repository"), tag, distVersion(t))
+	}
+	dockerfile, err := os.ReadFile("../deploy/image/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name := yamlStr(values, "command", "name"); name == "" || !strings.Contains(string(dockerfile), `ENTRYPOINT ["/`+name+`"]`) {
+		t.Errorf("command.name %q is not the image's binary (deploy/image/Dockerfile's ENTRYPOINT): the chart runs /<command.name>", name)
+	}
+	checkLikeRawManifests(t, file, values, rawKind, rawDir)
+
+	if wantReplicas > 1 {
+		validateHAConfig(t, cfg)
+	} else {
+		validateConfig(t, collectorBin, cfg)
 	}
 }
 

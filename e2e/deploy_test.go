@@ -36,9 +36,10 @@ import (
 
 const deployDir = "../deploy/kubernetes"
 
-// deployEnv holds plausible values for what the manifests' collector configs and the image's
-// default config read from the environment (in the cluster: the Secret, the ConfigMap and the
-// downward API; the image's default takes the ServerSecret from the environment).
+// deployEnv holds plausible values for what the manifests' collector configs, the chart's and
+// the Operator's, and the image's default config read from the environment (in the cluster: the
+// Secret, the ConfigMap and the downward API, which the chart sets as MY_POD_IP and OTEL_K8S_*;
+// the image's default takes the ServerSecret from the environment).
 var deployEnv = []string{
 	"ZEGO_APP_ID=1234567890",
 	"ZEGO_SERVER_SECRET=example-secret",
@@ -46,6 +47,10 @@ var deployEnv = []string{
 	"REDIS_ENDPOINT=redis.otelcol-zego.svc:6379",
 	"REDIS_PASSWORD=",
 	"POD_NAMESPACE=otelcol-zego",
+	"MY_POD_IP=10.1.2.3",
+	"OTEL_K8S_NAMESPACE=otelcol-zego",
+	"OTEL_K8S_NODE_IP=10.0.0.4",
+	"NODE_IP=10.0.0.4",
 }
 
 // yamlMap is one decoded YAML document; at walks it by keys (string) and indexes (int), returning

@@ -5,6 +5,7 @@ package zegoreceiver
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestOneVersion(t *testing.T) {
 	}
 
 	for _, doc := range []string{"README.md", "docs/kubernetes.md", "docs/high-availability.md"} {
-		text, err := os.ReadFile(doc)
+		text, err := os.ReadFile(filepath.Clean(doc))
 		require.NoError(t, err)
 		refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(text, -1)
 		assert.NotEmpty(t, refs, "%s names no image, archive or module version", doc)

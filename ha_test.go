@@ -239,7 +239,7 @@ func (h *haRig) check(t *testing.T) {
 
 // BenchmarkFailover measures a replica's failover, from the start callback to its first call,
 // with initial_delay 0 and a checkpoint to read from an in-memory storage: what remains is the
-// receiver's own work (make bench-failover; README, "Running highly available").
+// receiver's own work (make bench-failover; docs/high-availability.md).
 func BenchmarkFailover(b *testing.B) {
 	sim := newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = -1, -1 })
 	store, called := newSharedStorage(), make(chan struct{}, 1)

@@ -5,6 +5,7 @@ package zegoreceiver
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -16,7 +17,8 @@ import (
 // TestOneVersion: builder-config.yaml's dist.version is the project's version (the binary's
 // --version, the image's tag, the archives' names); the module it names for this receiver is
 // v<version>, the newest release in CHANGELOG.md is it, and every versioned reference in the
-// README (image, archive, module) names it. The e2e tests check the binary, image and manifests.
+// README and the Kubernetes guides (image, archive, module) names it. The e2e tests check the
+// binary, image and manifests.
 func TestOneVersion(t *testing.T) {
 	raw, err := os.ReadFile("builder-config.yaml")
 	require.NoError(t, err)
@@ -36,11 +38,13 @@ func TestOneVersion(t *testing.T) {
 		assert.Equal(t, version, string(newest[1]), "the newest release in CHANGELOG.md")
 	}
 
-	readme, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(readme, -1)
-	assert.NotEmpty(t, refs, "README.md names no image, archive or module version")
-	for _, ref := range refs {
-		assert.Equal(t, version, string(ref[1]), "README.md: %s", ref[0])
+	for _, doc := range []string{"README.md", "docs/kubernetes.md", "docs/high-availability.md"} {
+		text, err := os.ReadFile(filepath.Clean(doc))
+		require.NoError(t, err)
+		refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(text, -1)
+		assert.NotEmpty(t, refs, "%s names no image, archive or module version", doc)
+		for _, ref := range refs {
+			assert.Equal(t, version, string(ref[1]), "%s: %s", doc, ref[0])
+		}
 	}
 }

@@ -45,6 +45,7 @@ type zegoReceiver struct {
 	storage  storage.Client
 	shutdown bool
 	term     atomic.Pointer[term] // the latest term, nil before the first and after Shutdown
+	ended    *term                // the last term ended, which may still be making its last saves
 }
 
 func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}) (*zegoReceiver, error) {
@@ -211,6 +212,7 @@ func (r *zegoReceiver) Shutdown(ctx context.Context) error {
 	defer r.tb.Shutdown()
 	r.shutdown = true
 	r.endLocked()
+	r.ended.wait()
 	if r.storage != nil {
 		return r.storage.Close(ctx)
 	}

@@ -196,10 +196,12 @@ func (p *poller) call(ctx context.Context, t *target, w window) (*zegoapi.Answer
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
-	_, p.signedGen = p.secret.current()
+	// One read: the generation remembered is the one of the secret the call is signed with.
+	secret, gen := p.secret.current()
+	p.signedGen = gen
 	// ZEGO does not say whether StartTs and EndTs are inclusive: the queries ask for
 	// [late, until+1], which covers (late, until] either way, and collect drops what lies outside.
-	return p.client.Get(ctx, t.query(w.lateMs, w.untilMs))
+	return p.client.Get(ctx, secret, t.query(w.lateMs, w.untilMs))
 }
 
 func (p *poller) succeeded(ctx context.Context) {

@@ -153,7 +153,6 @@ func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderEl
 	}
 	client, err := zegoapi.NewClient(httpClient, zegoapi.Config{
 		Endpoint: r.cfg.Endpoint, AppID: r.cfg.AppID, IsTest: r.cfg.IsTest,
-		Secret: func() string { s, _ := secret.current(); return s },
 	})
 	if err != nil {
 		return nil, err

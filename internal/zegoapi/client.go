@@ -152,7 +152,7 @@ func read(ctx context.Context, action Action, resp *http.Response, redact func(s
 	case ok: // a proxy's page, a cut-off body, ...
 		e.Kind, e.Err = KindTransient, err
 	default:
-		e.Kind = kindForStatus(resp.StatusCode)
+		e.Kind, e.Check = statusInfo(resp.StatusCode)
 	}
 	e.detail = "body: " + snippet(redact(string(body)))
 	return nil, e

@@ -106,6 +106,10 @@ func TestFailures(t *testing.T) {
 		{"unknown app id", 200, nil, `{"Code":100000010,"Message":"Failed to get ServerSecret"}`, KindBadCredentials, "ZEGO knows no such App ID; check app_id"},
 		{"gateway page", 502, nil, "<html><body>502 Bad Gateway</body></html>", KindTransient, "HTTP 502: body: <html><body>502 Bad Gateway"},
 		{"not found", 404, nil, "no such page", KindPermanent, "HTTP 404"},
+		// A 401 or 403 without ZEGO's Code (a gateway's or a proxy's) refuses the credentials:
+		// backed off as such, and retried at once when server_secret_file changes.
+		{"unauthorized without a code", 401, nil, "Unauthorized", KindBadCredentials, "HTTP 401: body: Unauthorized; check app_id and server_secret"},
+		{"forbidden without a code", 403, nil, "<html>403 Forbidden</html>", KindBadCredentials, "HTTP 403: body: <html>403 Forbidden</html>; check app_id and server_secret"},
 		{"too many requests", 429, nil, "", KindRateLimited, "HTTP 429: body: (empty)"},
 		{"empty success", 200, nil, "", KindTransient, "body: (empty): not ZEGO's answer"},
 		{"over the cap", 200, nil, strings.Repeat(" ", MaxBodyBytes+1), KindTransient, "answer larger than 8388608 bytes"},

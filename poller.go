@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -54,7 +52,7 @@ type poller struct {
 	resource pcommon.Resource
 	slots    chan struct{}
 	store    *checkpoints
-	host     component.Host
+	health   *health // the receiver's, shared by its pollers
 	secret   *secretSource
 
 	mu      sync.Mutex // guards the targets' cursors and the ledger, which telemetry callbacks read
@@ -210,7 +208,7 @@ func (p *poller) succeeded(ctx context.Context) {
 		p.logger.Info(string(p.spec.action) + " calls succeed again")
 	}
 	p.backoff = backoff{}
-	componentstatus.ReportStatus(p.host, componentstatus.NewEvent(componentstatus.StatusOK))
+	p.health.succeeded(p.spec.action)
 }
 
 // collect turns the points of a at the times take accepts into one batch, and says how many
@@ -305,7 +303,6 @@ func (p *poller) failed(ctx context.Context, err error) {
 	kind, _ := zegoapi.KindOf(err) // not an APIError: transient
 	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(kind.String()))
 	wait := p.backoff.failure(kind, time.Now())
-	componentstatus.ReportStatus(p.host, componentstatus.NewRecoverableErrorEvent(err))
 
 	fields := []zap.Field{zap.String("error", err.Error()), zap.String("error_class", kind.String())}
 	var apiErr *zegoapi.APIError
@@ -319,6 +316,7 @@ func (p *poller) failed(ctx context.Context, err error) {
 			fields = append(fields, zap.String("check", apiErr.Check))
 		}
 	}
+	p.health.failed(p.spec.action, err, cause)
 	if wait > 0 {
 		fields = append(fields, zap.String("next_call_in_at_least", wait.String()))
 	}

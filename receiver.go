@@ -37,11 +37,11 @@ type zegoReceiver struct {
 	logger  *zap.Logger
 	tb      *metadata.TelemetryBuilder
 	pollers []*poller
+	health  health
 	// httpClient, when set (by tests), replaces the client built from the config.
 	httpClient *http.Client
 
 	mu       sync.Mutex // serializes Start, Shutdown and the leadership callbacks
-	host     component.Host
 	storage  storage.Client
 	shutdown bool
 	term     atomic.Pointer[term] // the latest term, nil before the first and after Shutdown
@@ -75,7 +75,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			logger: logger.With(zap.String("api", string(spec.action))),
 			// A gauge point from ZEGO is an instant reading: no start timestamp.
 			mb:    metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0)),
-			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
+			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout), health: &r.health,
 		}
 		rb := p.mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
@@ -173,9 +173,9 @@ func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderEl
 			return nil, fmt.Errorf("k8s_leader_elector: extension %q is not a leader elector (it has no SetCallBackFuncs)", id)
 		}
 	}
-	r.host = host
+	r.health.setHost(host)
 	for _, p := range r.pollers {
-		p.client, p.host, p.secret = client, host, secret
+		p.client, p.secret = client, secret
 		p.store = newCheckpoints(r.storage, r.set.ID, r.cfg.AppID, p.spec.action, r.cfg.Timeout, p.logger)
 	}
 	if elector == nil {

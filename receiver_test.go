@@ -351,3 +351,50 @@ func TestSecretNeverLeaks(t *testing.T) {
 		assert.NotEmpty(t, x.logs.FilterMessageSnippet("failed").All())
 	})
 }
+
+// statuses records the component status events a receiver reports.
+type statuses struct {
+	component.Host
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statuses) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statuses) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+// The receiver's health is over all its interfaces: one failing while another succeeds is a
+// recoverable error naming it, reported once, not a status that flips at every poll; once it
+// succeeds again, OK.
+func TestHealthOverAllInterfaces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := newSim(nil)
+		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultHTML, Action: string(zegoapi.ActionQuality)})
+		cfg := testConfig()
+		enableQuality(t, cfg)
+		host := &statuses{}
+		start(t, cfg, sim.Transport(), &recorder{}, host)
+		time.Sleep(time.Hour)
+		sim.ClearFaults()
+		time.Sleep(time.Hour)
+		require.NotEmpty(t, callsOf(sim, zegoapi.ActionQuality))
+
+		host.mu.Lock()
+		events := host.events
+		host.mu.Unlock()
+		if len(events) > 0 && events[0].Status() == componentstatus.StatusOK {
+			events = events[1:] // usage's first success came before quality's first failure
+		}
+		var got []componentstatus.Status
+		for _, ev := range events {
+			got = append(got, ev.Status())
+		}
+		require.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, got)
+		assert.ErrorContains(t, events[0].Err(), "GetRealtimeQuality failed: HTTP 502")
+		assert.NotContains(t, events[0].Err().Error(), "GetRealtimeUsage")
+	})
+}

@@ -7,8 +7,6 @@ import (
 	"context"
 	"sync"
 
-	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
 )
 
@@ -49,7 +47,7 @@ func (r *zegoReceiver) startedLeading(ctx context.Context) {
 	}
 	r.endLocked() // an elector calls stop between two terms; should it not, the newer term wins
 	r.beginLocked(ctx, "Elected leader: polling starts")
-	r.reportLeading(true)
+	r.health.leading(true)
 }
 
 // stoppedLeading ends the term that runs (a call in flight is canceled; it stays in the
@@ -65,7 +63,7 @@ func (r *zegoReceiver) stoppedLeading() {
 	}
 	r.endLocked()
 	r.logger.Info("Lost leadership: polling stopped, the checkpoint is being saved; standing by")
-	r.reportLeading(false)
+	r.health.leading(false)
 }
 
 // beginLocked starts a term under parent: it reads each interface's checkpoint, says where
@@ -118,10 +116,4 @@ func (r *zegoReceiver) waitTermsEnded() {
 	t := r.ended
 	r.mu.Unlock()
 	t.wait()
-}
-
-func (r *zegoReceiver) reportLeading(leading bool) {
-	attrs := pcommon.NewMap()
-	attrs.PutBool("zego.leader", leading)
-	componentstatus.ReportStatus(r.host, componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs)))
 }

@@ -25,10 +25,12 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-// largeWindow: a window longer than this (a first start, a restart after an outage) is a
-// backfill, which holds one of the factory's few backfill slots from the call until the
-// pipeline has answered, so that many receivers catching up at once do not each hold a
-// two-hour answer in memory at the same time. Steady polls never wait for a slot.
+// largeWindow: a call asking for more than this, late window included, holds one of the
+// factory's few backfill slots from the call until the pipeline has answered, so that many
+// receivers do not each hold an answer of up to two hours in memory at the same time. That is a
+// backfill (a first start, a restart after an outage), and also every steady poll once
+// late_window is above largeWindow less collection_interval (27m at the defaults): its answer is
+// as large as a backfill's. Steady polls at the default late_window never wait for a slot.
 const largeWindow = 30 * time.Minute
 
 // maxReadRetry bounds the wait between two attempts to read a checkpoint from a failing storage.

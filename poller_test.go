@@ -292,39 +292,56 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 }
 
 // Backfills of the receivers of one factory (one collector) hold at most four two-hour answers
-// in memory at once; all of them get through.
+// in memory at once; all of them get through. A steady poll holds a slot too when late_window
+// makes it ask for more than largeWindow: its answer is as large as a backfill's.
 func TestBackfillsShareFewSlots(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		sim := zegosim.New(zegosim.Config{AnySecret: testSecret})
-		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: 10 * time.Second})
-		var mu sync.Mutex
-		inFlight, most := 0, 0
-		rt := roundTrip(func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			inFlight++
-			most = max(most, inFlight)
-			mu.Unlock()
-			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
-			return sim.Transport().RoundTrip(r)
+	for _, tt := range []struct {
+		lateWindow     time.Duration
+		steadyInFlight int // the most steady polls in flight at once
+	}{
+		{defaultLateWindow, 6},
+		{2*time.Hour - retentionMargin, backfillSlots},
+	} {
+		t.Run("late_window "+tt.lateWindow.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sim := zegosim.New(zegosim.Config{AnySecret: testSecret})
+				sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: 10 * time.Second})
+				var mu sync.Mutex
+				inFlight, most := 0, 0
+				rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+					mu.Lock()
+					inFlight++
+					most = max(most, inFlight)
+					mu.Unlock()
+					defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+					return sim.Transport().RoundTrip(r)
+				})
+				factory := NewFactory()
+				pipeline := &recorder{}
+				for app := range uint32(6) {
+					cfg := testConfig()
+					cfg.AppID, cfg.InitialLookback, cfg.LateWindow = 1000+app, 2*time.Hour, tt.lateWindow
+					r, err := factory.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, pipeline)
+					require.NoError(t, err)
+					r.(*zegoReceiver).httpClient = &http.Client{Transport: rt}
+					require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
+					defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
+				}
+				time.Sleep(time.Minute)
+				assert.Equal(t, backfillSlots, most)
+				assert.Len(t, sim.Calls(), 6)
+				for app := range uint32(6) {
+					assert.Len(t, pipeline.gotFor(1000+app, "zego.realtime.online_user"), 6960, "from 1h59m ago (ZEGO's retention, less a margin) to 3m ago")
+				}
+				mu.Lock()
+				most = 0
+				mu.Unlock()
+				time.Sleep(10 * time.Minute)
+				assert.Len(t, sim.Calls(), 6*4, "three steady polls each")
+				assert.Equal(t, tt.steadyInFlight, most)
+			})
 		})
-		factory := NewFactory()
-		pipeline := &recorder{}
-		for app := range uint32(6) {
-			cfg := testConfig()
-			cfg.AppID, cfg.InitialLookback = 1000+app, 2*time.Hour
-			r, err := factory.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, pipeline)
-			require.NoError(t, err)
-			r.(*zegoReceiver).httpClient = &http.Client{Transport: rt}
-			require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
-			defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
-		}
-		time.Sleep(time.Minute)
-		assert.Equal(t, backfillSlots, most)
-		assert.Len(t, sim.Calls(), 6)
-		for app := range uint32(6) {
-			assert.Len(t, pipeline.gotFor(1000+app, "zego.realtime.online_user"), 6960, "from 1h59m ago (ZEGO's retention, less a margin) to 3m ago")
-		}
-	})
+	}
 }
 
 // Points that do not fit their metric are skipped, counted once though later polls read them

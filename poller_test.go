@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -60,7 +61,7 @@ func TestConvertGolden(t *testing.T) {
 	}
 	cfg := testConfig()
 	enableQuality(t, cfg)
-	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, nil)
+	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, nil, clientFromConfig)
 	require.NoError(t, err)
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -87,7 +88,7 @@ func TestConvertGolden(t *testing.T) {
 
 // When the cursor moves: an API error or a batch the pipeline may take later keeps it (the
 // same window is asked for again); a batch taken, or refused for good, or an empty answer
-// moves it past the window.
+// moves it past the window. (That each point then arrives once: TestConsumeContract.)
 func TestPollMovesTheCursor(t *testing.T) {
 	permanent := consumererror.NewPermanent(errors.New("HTTP 400: out of bounds"))
 	tests := []struct {
@@ -138,21 +139,14 @@ func TestPollMovesTheCursor(t *testing.T) {
 					warnings = append(warnings, e.Message)
 				}
 				assert.Equal(t, tt.warnings, warnings)
-				if tt.sim == nil {
-					from := calls[0].StartMs
-					if tt.dropped > 0 {
-						from = calls[2].StartMs
-					}
-					assertExactlyOnce(t, sim, testConfig(), zegoapi.ActionUsage, from, x.cursor(zegoapi.ActionUsage), pipeline.got)
-				}
 			})
 		})
 	}
 }
 
 // Failures a retry cannot fix back off (one minute, doubling) and name the setting to check;
-// the others are retried at every poll. Each cause is logged once, and recovery once. An
-// outage shorter than ZEGO's two hours loses nothing and doubles nothing.
+// the others are retried at every poll. Each cause is logged once, and recovery once, without a
+// restart. An outage shorter than ZEGO's two hours loses nothing and doubles nothing.
 func TestFailuresAndRecovery(t *testing.T) {
 	code := func(c int) *zegosim.Fault { return &zegosim.Fault{Kind: zegosim.FaultCode, Code: c} }
 	tests := []struct {
@@ -215,7 +209,7 @@ func TestFailuresAndRecovery(t *testing.T) {
 				assert.Len(t, x.logs.FilterLevelExact(logged[0].Level).All(), 1, "each cause once")
 
 				if tt.fault == nil {
-					return // a config error: the user fixes it and restarts
+					sim.SetSecret(testAppID, testSecret) // the App ID is created in ZEGO's console
 				}
 				sim.ClearFaults()
 				time.Sleep(20 * time.Minute)
@@ -263,7 +257,9 @@ func TestOutageLongerThanRetention(t *testing.T) {
 }
 
 // The interfaces run side by side: quality failing and backing off never holds usage back,
-// each asks only for its enabled metrics, and telemetry tells them apart.
+// each asks only for its enabled metrics, and telemetry tells them apart. The component status is
+// the receiver's, over both: a recoverable error naming quality, reported once, not a status
+// that flips at every poll; OK once quality succeeds again.
 func TestInterfacesRunOnTheirOwn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := newSim(nil)
@@ -271,8 +267,8 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		cfg := testConfig()
 		setEnabled(t, cfg, false, "zego.realtime.mix_concurrent")
 		setEnabled(t, cfg, true, "zego.realtime.login_success_rate", "zego.realtime.uplink_rtt")
-		pipeline := &recorder{}
-		x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
+		host := &statuses{}
+		x := start(t, cfg, sim.Transport(), &recorder{}, host)
 		time.Sleep(time.Hour)
 
 		usage, quality := callsOf(sim, zegoapi.ActionUsage), callsOf(sim, zegoapi.ActionQuality)
@@ -280,7 +276,6 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		assert.Less(t, len(quality), 10, "quality backs off")
 		assert.Equal(t, []string{"publish_concurrent", "play_concurrent", "room_concurrent", "online_user", "max_room_user"}, usage[0].Metrics)
 		assert.Equal(t, []string{"uplink_rtt", "login_success_rate"}, quality[0].Metrics, "in ZEGO's order")
-		assertExactlyOnce(t, sim, cfg, zegoapi.ActionUsage, usage[0].StartMs, x.cursor(zegoapi.ActionUsage), pipeline.got)
 
 		assert.Equal(t, int64(20), x.counter(t, "api_calls", apiAttr(zegoapi.ActionUsage), outcomeAttr("success")))
 		assert.Equal(t, int64(len(quality)), x.counter(t, "api_calls", apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")))
@@ -288,6 +283,18 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		require.NotEmpty(t, failed)
 		assert.Equal(t, "GetRealtimeQuality", failed[0].ContextMap()["api"])
 		assert.Equal(t, "metrics", failed[0].ContextMap()["check"])
+
+		sim.ClearFaults()
+		time.Sleep(time.Hour) // past quality's backoff
+		events := host.all()
+		if events[0].Status() == componentstatus.StatusOK {
+			events = events[1:] // usage's first success came before quality's first failure
+		}
+		require.Len(t, events, 2)
+		assert.Equal(t, componentstatus.StatusRecoverableError, events[0].Status())
+		assert.ErrorContains(t, events[0].Err(), "GetRealtimeQuality failed: code 100000007")
+		assert.NotContains(t, events[0].Err().Error(), "GetRealtimeUsage")
+		assert.Equal(t, componentstatus.StatusOK, events[1].Status())
 	})
 }
 
@@ -316,14 +323,13 @@ func TestBackfillsShareFewSlots(t *testing.T) {
 					defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
 					return sim.Transport().RoundTrip(r)
 				})
-				factory := NewFactory()
+				factory := newFactory(through(rt))
 				pipeline := &recorder{}
 				for app := range uint32(6) {
 					cfg := testConfig()
 					cfg.AppID, cfg.InitialLookback, cfg.LateWindow = 1000+app, 2*time.Hour, tt.lateWindow
 					r, err := factory.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, pipeline)
 					require.NoError(t, err)
-					r.(*zegoReceiver).httpClient = &http.Client{Transport: rt}
 					require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
 					defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
 				}

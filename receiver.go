@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,8 +37,7 @@ type zegoReceiver struct {
 	tb      *metadata.TelemetryBuilder
 	pollers []*poller
 	health  health
-	// httpClient, when set (by tests), replaces the client built from the config.
-	httpClient *http.Client
+	newClient clientFunc
 
 	mu       sync.Mutex // serializes Start, Shutdown and the leadership callbacks
 	storage  storage.Client
@@ -48,7 +46,7 @@ type zegoReceiver struct {
 	ended    *term                // the last term ended, which may still be making its last saves
 }
 
-func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}) (*zegoReceiver, error) {
+func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}, newClient clientFunc) (*zegoReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
 		ReceiverID: set.ID, Transport: "http", ReceiverCreateSettings: set,
 	})
@@ -61,7 +59,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 	}
 	// API failures are expected events, not bugs: their log lines need no stack trace.
 	logger := set.Logger.WithOptions(zap.AddStacktrace(zapcore.FatalLevel))
-	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb}
+	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb, newClient: newClient}
 	// The App ID on every instrument tells apart the receivers of one collector.
 	appID := attribute.String("zego.app_id", strconv.FormatUint(uint64(cfg.AppID), 10))
 	enabled := enabledMetrics(cfg.Metrics)
@@ -140,12 +138,9 @@ func (r *zegoReceiver) Start(ctx context.Context, host component.Host) error {
 func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderElector, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	httpClient := r.httpClient
-	if httpClient == nil {
-		var err error
-		if httpClient, err = r.cfg.ToClient(ctx, host.GetExtensions(), r.set.TelemetrySettings); err != nil {
-			return nil, fmt.Errorf("building the HTTP client: %w", err)
-		}
+	httpClient, err := r.newClient(ctx, host, r.cfg, r.set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
 	secret, err := newSecretSource(r.cfg, r.logger)
 	if err != nil {

@@ -31,12 +31,12 @@ import (
 // controller ignores what the pipeline answers. It polls in terms: one from Start to Shutdown
 // or, with k8s_leader_elector, one for each time this replica is elected.
 type zegoReceiver struct {
-	cfg     *Config
-	set     receiver.Settings
-	logger  *zap.Logger
-	tb      *metadata.TelemetryBuilder
-	pollers []*poller
-	health  health
+	cfg       *Config
+	set       receiver.Settings
+	logger    *zap.Logger
+	tb        *metadata.TelemetryBuilder
+	pollers   []*poller
+	health    health
 	newClient clientFunc
 
 	mu       sync.Mutex // serializes Start, Shutdown and the leadership callbacks

@@ -64,7 +64,7 @@ type config struct {
 	AppIDs     []uint32 // one receiver each, zego/0, zego/1, ...; an App ID 0 leaves app_id out
 	Interval   time.Duration
 	Lookback   time.Duration
-	LateWindow time.Duration // late_window, when set
+	LateWindow time.Duration   // late_window, when set
 	NoQuota    bool            // leave quota out (ZEGO's defaults, 3 a minute and 480 a day)
 	Metrics    map[string]bool // metrics::<name>::enabled
 	StorageDir string          // file_storage, when set

@@ -101,7 +101,7 @@ func TestLeaderElection(t *testing.T) {
 				time.Sleep(termLength - 15*time.Second) // after A's last poll
 				h.store.blink(time.Minute, &h.store.hangReads, &h.store.hangWrites)
 			}()
-			assert.LessOrEqual(t, h.lead("A"), h.cfg.Timeout, "leadership loss waits one timeout at most")
+			h.lead("A") // how long the loss takes: TestHandoffWithinOneTimeout
 			h.lead("B")
 			b := h.replicas["B"]
 			from := time.Now()
@@ -178,13 +178,12 @@ func (h *haRig) startReplica(t *testing.T, name string) {
 // termLength is how long each replica leads: five polls at the rig's two-minute interval.
 const termLength = 10*time.Minute + 30*time.Second
 
-// lead gives name a term and returns how long its stop took.
-func (h *haRig) lead(name string) time.Duration {
+// lead gives name a term.
+func (h *haRig) lead(name string) {
 	rep := h.replicas[name]
 	from := time.Now()
-	stopTook := rep.elector.term(termLength)
+	rep.elector.term(termLength)
 	rep.leads = append(rep.leads, [2]time.Time{from, time.Now()})
-	return stopTook
 }
 
 func (h *haRig) flap(name string) {

@@ -74,16 +74,20 @@ func TestConvertGolden(t *testing.T) {
 				p = pollerFor(r, zegoapi.ActionQuality)
 			}
 			actual, _, _ := p.collect(p.targets[0], answer, tt.window.contains)
-
-			path := filepath.Join("testdata", "golden", tt.golden)
-			if *updateGolden {
-				require.NoError(t, golden.WriteMetrics(t, path, actual, golden.SkipMetricTimestampNormalization()))
-			}
-			expected, err := golden.ReadMetrics(path)
-			require.NoError(t, err)
-			require.NoError(t, pmetrictest.CompareMetrics(expected, actual))
+			assertGolden(t, tt.golden, actual)
 		})
 	}
+}
+
+// assertGolden compares actual with testdata/golden/name (rewritten first under -update).
+func assertGolden(t *testing.T, name string, actual pmetric.Metrics, opts ...pmetrictest.CompareMetricsOption) {
+	path := filepath.Join("testdata", "golden", name)
+	if *updateGolden {
+		require.NoError(t, golden.WriteMetrics(t, path, actual, golden.SkipMetricTimestampNormalization()))
+	}
+	expected, err := golden.ReadMetrics(path)
+	require.NoError(t, err)
+	require.NoError(t, pmetrictest.CompareMetrics(expected, actual, opts...))
 }
 
 // When the cursor moves: an API error or a batch the pipeline may take later keeps it (the

@@ -14,7 +14,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,14 +66,7 @@ func TestRecordRegionsGolden(t *testing.T) {
 				assert.GreaterOrEqual(t, dp.Timestamp(), last[metric], "%s in time order", metric)
 				last[metric] = dp.Timestamp()
 			})
-
-			path := filepath.Join("testdata", "golden", tt.golden)
-			if *updateGolden {
-				require.NoError(t, golden.WriteMetrics(t, path, actual, golden.SkipMetricTimestampNormalization()))
-			}
-			expected, err := golden.ReadMetrics(path)
-			require.NoError(t, err)
-			require.NoError(t, pmetrictest.CompareMetrics(expected, actual, pmetrictest.IgnoreMetricDataPointsOrder()))
+			assertGolden(t, tt.golden, actual, pmetrictest.IgnoreMetricDataPointsOrder())
 		})
 	}
 }

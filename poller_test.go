@@ -29,10 +29,14 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
+	"github.com/zego-otel/zegoreceiver/internal/metadatatest"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
@@ -281,8 +285,11 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		assert.Equal(t, []string{"publish_concurrent", "play_concurrent", "room_concurrent", "online_user", "max_room_user"}, usage[0].Metrics)
 		assert.Equal(t, []string{"uplink_rtt", "login_success_rate"}, quality[0].Metrics, "in ZEGO's order")
 
-		assert.Equal(t, int64(20), x.counter(t, "api_calls", apiAttr(zegoapi.ActionUsage), outcomeAttr("success")))
-		assert.Equal(t, int64(len(quality)), x.counter(t, "api_calls", apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")))
+		app := attribute.String("zego.app_id", fmt.Sprint(testAppID))
+		metadatatest.AssertEqualReceiverZegoAPICalls(t, x.tel, []metricdata.DataPoint[int64]{
+			{Attributes: attribute.NewSet(app, apiAttr(zegoapi.ActionUsage), outcomeAttr("success")), Value: 20},
+			{Attributes: attribute.NewSet(app, apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")), Value: int64(len(quality))},
+		}, metricdatatest.IgnoreTimestamp())
 		failed := x.logs.FilterMessageSnippet("GetRealtimeQuality failed").All()
 		require.NotEmpty(t, failed)
 		assert.Equal(t, "GetRealtimeQuality", failed[0].ContextMap()["api"])

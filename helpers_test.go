@@ -6,9 +6,9 @@ package zegoreceiver
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -162,7 +162,7 @@ func (c *recorder) gotFor(appID uint32, metric string) []point {
 	var out []point
 	for _, md := range c.AllMetrics() {
 		for _, rm := range md.ResourceMetrics().All() {
-			if app, _ := rm.Resource().Attributes().Get("zego.app_id"); app.AsString() != fmt.Sprint(appID) {
+			if app, _ := rm.Resource().Attributes().Get("zego.app_id"); app.AsString() != strconv.FormatUint(uint64(appID), 10) {
 				continue
 			}
 			forEachPoint(rm, func(name string, dp pmetric.NumberDataPoint) {

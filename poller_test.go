@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -285,7 +286,7 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		assert.Equal(t, []string{"publish_concurrent", "play_concurrent", "room_concurrent", "online_user", "max_room_user"}, usage[0].Metrics)
 		assert.Equal(t, []string{"uplink_rtt", "login_success_rate"}, quality[0].Metrics, "in ZEGO's order")
 
-		app := attribute.String("zego.app_id", fmt.Sprint(testAppID))
+		app := attribute.String("zego.app_id", strconv.FormatUint(uint64(testAppID), 10))
 		metadatatest.AssertEqualReceiverZegoAPICalls(t, x.tel, []metricdata.DataPoint[int64]{
 			{Attributes: attribute.NewSet(app, apiAttr(zegoapi.ActionUsage), outcomeAttr("success")), Value: 20},
 			{Attributes: attribute.NewSet(app, apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")), Value: int64(len(quality))},

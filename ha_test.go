@@ -313,3 +313,11 @@ func TestHandoffWithinOneTimeout(t *testing.T) {
 		})
 	}
 }
+
+// waitTermsEnded returns once the terms ended have made or abandoned their last saves.
+func (r *zegoReceiver) waitTermsEnded() {
+	r.mu.Lock()
+	t := r.ended
+	r.mu.Unlock()
+	t.wait()
+}

@@ -109,11 +109,3 @@ func (r *zegoReceiver) endLocked() {
 		r.ended = t
 	}
 }
-
-// waitTermsEnded returns once the terms ended have made or abandoned their last saves.
-func (r *zegoReceiver) waitTermsEnded() {
-	r.mu.Lock()
-	t := r.ended
-	r.mu.Unlock()
-	t.wait()
-}

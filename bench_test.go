@@ -44,7 +44,7 @@ func benchAnswer(seconds int) ([]byte, window) {
 }
 
 func BenchmarkDecodeConvert(b *testing.B) {
-	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), testConfig(), &recorder{}, nil)
+	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), testConfig(), &recorder{}, nil, clientFromConfig)
 	require.NoError(b, err)
 	p := pollerFor(r, zegoapi.ActionUsage)
 	for _, bc := range benchAnswers {

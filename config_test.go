@@ -42,23 +42,13 @@ func TestLoadValidConfigs(t *testing.T) {
 		check func(t *testing.T, cfg *Config)
 	}{
 		{
+			// The defaults in effect: TestStartSaysThePlanFirst's plan.
 			name: "defaults",
 			check: func(t *testing.T, cfg *Config) {
-				assert.Equal(t, "https://analytics-api.zego.im", cfg.Endpoint)
-				assert.Equal(t, 30*time.Second, cfg.Timeout)
-				assert.Equal(t, uint32(12345), cfg.AppID)
-				assert.Equal(t, configopaque.String("s3cr3t"), cfg.ServerSecret)
+				want := createDefaultConfig().(*Config)
+				want.AppID, want.ServerSecret = 12345, "s3cr3t"
+				assert.Equal(t, want, cfg)
 				assert.Nil(t, cfg.IsTest, "IsTest must not be sent unless configured")
-				assert.Equal(t, 3*time.Minute+time.Second, cfg.CollectionInterval)
-				assert.Equal(t, time.Second, cfg.InitialDelay)
-				assert.Equal(t, 3*time.Minute, cfg.DataDelay)
-				assert.Equal(t, 3*time.Minute, cfg.InitialLookback)
-				assert.Equal(t, QuotaConfig{PerMinute: 3, PerDay: 480}, cfg.Quota)
-				assert.Nil(t, cfg.StorageID)
-				assert.Nil(t, cfg.LeaderElector)
-				assert.Len(t, asked(cfg, zegoapi.ActionUsage), 6, "usage metrics are on by default")
-				assert.Empty(t, asked(cfg, zegoapi.ActionQuality), "quality metrics are off by default")
-				assert.True(t, cfg.ResourceAttributes.ZegoAppID.Enabled)
 			},
 		},
 		{
@@ -165,7 +155,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "quota_below_one",
 			wantErrs: []error{errQuotaTooLow},
-			wantMsgs: []string{"quota.per_minute 0", "quota.per_day -1", "at least 1"},
+			wantMsgs: []string{"quota.per_minute 0: quota values must be at least 1", "quota.per_day -1: quota values must be at least 1"},
 		},
 		{
 			name:     "negative_durations",
@@ -202,7 +192,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "unknown_metric",
 			wantErrs: []error{errUnknownMetric},
-			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "known metrics: zego.realtime.audio_break_rate, "},
+			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "; known metrics: zego.", " zego.realtime.audio_break_rate, "},
 		},
 		{
 			name:     "zero_timeout_and_interval",
@@ -210,12 +200,13 @@ func TestInvalidConfigs(t *testing.T) {
 			wantMsgs: []string{"timeout 0s", "collection_interval 0s"},
 		},
 		{
+			// Every problem is reported, once, so a user fixes them in one go.
 			name: "everything_wrong",
 			wantErrs: []error{
 				errMissingAppID, errMissingServerSecret, errIntervalOverQuota,
 				errNegativeDuration, errLookbackOutOfRange, errUnknownMetric,
 			},
-			wantMsgs: []string{`did you mean "zego.realtime.publish_concurrent"?`, `endpoint "not a url"`},
+			wantMsgs: []string{`did you mean "zego.realtime.publish_concurrent"?`, `endpoint "not a url"`, "app_id is required", "allows 480 GetRealtimeUsage calls in any 24h0m30s"},
 		},
 	}
 	for _, tt := range tests {
@@ -226,21 +217,10 @@ func TestInvalidConfigs(t *testing.T) {
 				assert.ErrorIs(t, err, want)
 			}
 			for _, want := range tt.wantMsgs {
-				assert.Contains(t, err.Error(), want)
+				assert.Equal(t, 1, strings.Count(err.Error(), want), "%q once", want)
 			}
 		})
 	}
-}
-
-// Every problem is reported, each on its own line, so a user fixes them in one go.
-func TestValidateReportsEveryProblemOnce(t *testing.T) {
-	err := confmap.Validate(loadTestConfig(t, "everything_wrong"))
-	require.Error(t, err)
-	var joined interface{ Unwrap() []error }
-	require.ErrorAs(t, err, &joined)
-	msg := err.Error()
-	assert.Equal(t, 1, strings.Count(msg, "app_id is required"))
-	assert.Equal(t, 1, strings.Count(msg, "allows 480 GetRealtimeUsage calls in any 24h0m30s"))
 }
 
 func TestDefaultConfigNeedsOnlyCredentials(t *testing.T) {
@@ -248,12 +228,6 @@ func TestDefaultConfigNeedsOnlyCredentials(t *testing.T) {
 	cfg.AppID = 1
 	cfg.ServerSecret = "x"
 	assert.NoError(t, confmap.Validate(cfg))
-}
-
-func TestServerSecretIsOpaque(t *testing.T) {
-	cfg := loadTestConfig(t, "defaults")
-	assert.NotContains(t, cfg.ServerSecret.String(), "s3cr3t")
-	assert.NotContains(t, cfg.ServerSecret.GoString(), "s3cr3t")
 }
 
 // asked is what a poll asks api for under cfg: the ZEGO names of its enabled metrics.

@@ -5,6 +5,7 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
 	"context"
+	"net/http"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -18,13 +19,24 @@ import (
 const backfillSlots = 4
 
 // NewFactory returns the factory of the zego receiver.
-func NewFactory() receiver.Factory {
+func NewFactory() receiver.Factory { return newFactory(clientFromConfig) }
+
+// newFactory returns a factory whose receivers build their HTTP client with newClient.
+func newFactory(newClient clientFunc) receiver.Factory {
 	slots := make(chan struct{}, backfillSlots)
 	return receiver.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
 		receiver.WithMetrics(func(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
-			return newZegoReceiver(set, cfg.(*Config), next, slots)
+			return newZegoReceiver(set, cfg.(*Config), next, slots, newClient)
 		}, metadata.MetricsStability),
 	)
+}
+
+// clientFunc builds a receiver's HTTP client at Start.
+type clientFunc func(ctx context.Context, host component.Host, cfg *Config, set component.TelemetrySettings) (*http.Client, error)
+
+// clientFromConfig is the client the configuration describes: timeouts, TLS, proxy, headers.
+func clientFromConfig(ctx context.Context, host component.Host, cfg *Config, set component.TelemetrySettings) (*http.Client, error) {
+	return cfg.ToClient(ctx, host.GetExtensions(), set)
 }

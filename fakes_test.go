@@ -56,16 +56,13 @@ func (e *elector) stoppedLeading() {
 	}
 }
 
-// term holds the lease for d, as client-go's Run does once it has acquired it, and returns how
-// long the stop callbacks took.
-func (e *elector) term(d time.Duration) time.Duration {
+// term holds the lease for d, as client-go's Run does once it has acquired it.
+func (e *elector) term(d time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go e.startedLeading(ctx)
 	time.Sleep(d)
 	cancel()
-	began := time.Now()
 	e.stoppedLeading()
-	return time.Since(began)
 }
 
 // flap is a term lost at once: the stop callback runs first, then the start callback's

@@ -6,6 +6,7 @@ package zegoreceiver
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -49,7 +50,7 @@ func TestLeaderElection(t *testing.T) {
 			h.lead("B")
 			h.lead("A")
 			assert.Len(t, h.logs("A", "Elected leader: polling starts"), 2)
-			assert.Len(t, h.logs("B", "Lost leadership: polling stopped, checkpoint saved; standing by"), 1)
+			assert.Len(t, h.logs("B", "Lost leadership: polling stopped, the checkpoint is being saved; standing by"), 1)
 		}},
 		{name: "five terms lost at once, then a real one", apps: 1, drive: func(t *testing.T, h *haRig) {
 			h.lead("A")
@@ -100,7 +101,7 @@ func TestLeaderElection(t *testing.T) {
 				time.Sleep(termLength - 15*time.Second) // after A's last poll
 				h.store.blink(time.Minute, &h.store.hangReads, &h.store.hangWrites)
 			}()
-			assert.LessOrEqual(t, h.lead("A"), h.cfg.Timeout, "leadership loss waits one timeout at most")
+			h.lead("A") // how long the loss takes: TestHandoffWithinOneTimeout
 			h.lead("B")
 			b := h.replicas["B"]
 			from := time.Now()
@@ -177,13 +178,12 @@ func (h *haRig) startReplica(t *testing.T, name string) {
 // termLength is how long each replica leads: five polls at the rig's two-minute interval.
 const termLength = 10*time.Minute + 30*time.Second
 
-// lead gives name a term and returns how long its stop took.
-func (h *haRig) lead(name string) time.Duration {
+// lead gives name a term.
+func (h *haRig) lead(name string) {
 	rep := h.replicas[name]
 	from := time.Now()
-	stopTook := rep.elector.term(termLength)
+	rep.elector.term(termLength)
 	rep.leads = append(rep.leads, [2]time.Time{from, time.Now()})
-	return stopTook
 }
 
 func (h *haRig) flap(name string) {
@@ -267,4 +267,57 @@ func BenchmarkFailover(b *testing.B) {
 		e.stoppedLeading()
 		b.StartTimer()
 	}
+}
+
+// TestHandoffWithinOneTimeout: with many receivers on one elector, whose stop callbacks run in
+// turn, and a storage that hangs, losing the lease ends every receiver's term, its last save
+// made or abandoned, within one timeout of the loss, whatever the number of receivers. Both ways
+// a term can be stopped are rows: its context canceled before the stops (client-go's order),
+// and the stop alone (a receiver registered while the elector led).
+func TestHandoffWithinOneTimeout(t *testing.T) {
+	const receivers = 50
+	for _, registeredWhileLeading := range []bool{false, true} {
+		t.Run(fmt.Sprintf("registered while leading %v", registeredWhileLeading), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sim := newSim(func(c *zegosim.Config) { c.PerMinute, c.PerDay = -1, -1 })
+				store, e := newSharedStorage(), &elector{leading: registeredWhileLeading}
+				host := hostWith(map[component.ID]component.Component{storageID: store, electorID: e})
+				cfg := testConfig()
+				cfg.StorageID, cfg.LeaderElector, cfg.Timeout = &storageID, &electorID, 10*time.Second
+				var runs []*run
+				for app := range uint32(receivers) {
+					c := *cfg
+					c.AppID = testAppID + app
+					runs = append(runs, start(t, &c, sim.Transport(), &recorder{}, host))
+				}
+				ctx, lose := context.WithCancel(t.Context())
+				if !registeredWhileLeading {
+					go e.startedLeading(ctx)
+				}
+				time.Sleep(5 * time.Minute)
+				require.NotEmpty(t, sim.Calls(), "the receivers poll while leading")
+				store.blink(time.Hour, &store.hangReads, &store.hangWrites)
+
+				lost := time.Now()
+				lose()
+				e.stoppedLeading()
+				assert.LessOrEqual(t, time.Since(lost), cfg.Timeout, "the stop callbacks of %d receivers return within one timeout", receivers)
+				for _, x := range runs {
+					x.r.waitTermsEnded()
+				}
+				assert.LessOrEqual(t, time.Since(lost), cfg.Timeout, "every term of %d receivers ended within one timeout", receivers)
+				for _, x := range runs {
+					assert.Zero(t, x.leader(t))
+				}
+			})
+		})
+	}
+}
+
+// waitTermsEnded returns once the terms ended have made or abandoned their last saves.
+func (r *zegoReceiver) waitTermsEnded() {
+	r.mu.Lock()
+	t := r.ended
+	r.mu.Unlock()
+	t.wait()
 }

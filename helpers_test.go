@@ -6,10 +6,9 @@ package zegoreceiver
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
-	"sync"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/attribute"
@@ -57,6 +57,13 @@ func enableQuality(t *testing.T, cfg *Config) {
 	setEnabled(t, cfg, true, realtimeNames(qualityMetrics)...)
 }
 
+// through builds clients that call through rt (a simulator's in-process transport).
+func through(rt http.RoundTripper) clientFunc {
+	return func(context.Context, component.Host, *Config, component.TelemetrySettings) (*http.Client, error) {
+		return &http.Client{Transport: rt}, nil
+	}
+}
+
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
@@ -86,9 +93,8 @@ func start(tb testing.TB, cfg *Config, rt http.RoundTripper, next consumer.Metri
 	set.ID = component.NewID(metadata.Type) // as configured, the same on every replica
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core, zap.AddStacktrace(zapcore.ErrorLevel)) // as the Collector's logger does
-	r, err := newZegoReceiver(set, cfg, next, make(chan struct{}, backfillSlots))
+	r, err := newZegoReceiver(set, cfg, next, make(chan struct{}, backfillSlots), through(rt))
 	require.NoError(tb, err)
-	r.httpClient = &http.Client{Transport: rt}
 	require.NoError(tb, r.Start(tb.Context(), host))
 	tb.Cleanup(func() { assert.NoError(tb, r.Shutdown(context.Background())) })
 	return &run{r: r, logs: logs, tel: tel}
@@ -133,50 +139,40 @@ type point struct {
 	value float64
 }
 
-// recorder is the pipeline: it keeps every batch and every point it accepts, by App ID and
-// metric, and answers with refuse's verdict when refuse is set.
+// recorder is the pipeline: a consumertest.MetricsSink, which keeps every batch it accepts, that
+// answers with refuse's verdict first when refuse is set.
 type recorder struct {
-	mu      sync.Mutex
-	batches []pmetric.Metrics
-	points  map[string][]point
-	refuse  func(pmetric.Metrics) error
+	consumertest.MetricsSink
+	refuse func(pmetric.Metrics) error
 }
 
-func (c *recorder) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
-func (c *recorder) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *recorder) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	if c.refuse != nil {
 		if err := c.refuse(md); err != nil {
 			return err
 		}
 	}
-	c.batches = append(c.batches, md)
-	if c.points == nil {
-		c.points = map[string][]point{}
-	}
-	for _, rm := range md.ResourceMetrics().All() {
-		app, _ := rm.Resource().Attributes().Get("zego.app_id")
-		forEachPoint(rm, func(metric string, dp pmetric.NumberDataPoint) {
-			v := dp.DoubleValue()
-			if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-				v = float64(dp.IntValue())
-			}
-			key := app.AsString() + "/" + metric
-			c.points[key] = append(c.points[key], point{int64(dp.Timestamp()) / int64(time.Millisecond), v})
-		})
-	}
-	return nil
+	return c.MetricsSink.ConsumeMetrics(ctx, md)
 }
 
 func (c *recorder) got(metric string) []point { return c.gotFor(testAppID, metric) }
 
-// gotFor is what the pipeline took of metric for appID.
+// gotFor is what the pipeline took of metric for appID, in the order it took it.
 func (c *recorder) gotFor(appID uint32, metric string) []point {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.points[fmt.Sprintf("%d/%s", appID, metric)])
+	var out []point
+	for _, md := range c.AllMetrics() {
+		for _, rm := range md.ResourceMetrics().All() {
+			if app, _ := rm.Resource().Attributes().Get("zego.app_id"); app.AsString() != strconv.FormatUint(uint64(appID), 10) {
+				continue
+			}
+			forEachPoint(rm, func(name string, dp pmetric.NumberDataPoint) {
+				if name == metric {
+					out = append(out, point{int64(dp.Timestamp()) / int64(time.Millisecond), dp.DoubleValue() + float64(dp.IntValue())})
+				}
+			})
+		}
+	}
+	return out
 }
 
 func forEachPoint(rm pmetric.ResourceMetrics, f func(metric string, dp pmetric.NumberDataPoint)) {

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -27,10 +25,12 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
-// largeWindow: a window longer than this (a first start, a restart after an outage) is a
-// backfill, which holds one of the factory's few backfill slots from the call until the
-// pipeline has answered, so that many receivers catching up at once do not each hold a
-// two-hour answer in memory at the same time. Steady polls never wait for a slot.
+// largeWindow: a call asking for more than this, late window included, holds one of the
+// factory's few backfill slots from the call until the pipeline has answered, so that many
+// receivers do not each hold an answer of up to two hours in memory at the same time. That is a
+// backfill (a first start, a restart after an outage), and also every steady poll once
+// late_window is above largeWindow less collection_interval (27m at the defaults): its answer is
+// as large as a backfill's. Steady polls at the default late_window never wait for a slot.
 const largeWindow = 30 * time.Minute
 
 // maxReadRetry bounds the wait between two attempts to read a checkpoint from a failing storage.
@@ -54,7 +54,7 @@ type poller struct {
 	resource pcommon.Resource
 	slots    chan struct{}
 	store    *checkpoints
-	host     component.Host
+	health   *health // the receiver's, shared by its pollers
 	secret   *secretSource
 
 	mu      sync.Mutex // guards the targets' cursors and the ledger, which telemetry callbacks read
@@ -196,10 +196,12 @@ func (p *poller) call(ctx context.Context, t *target, w window) (*zegoapi.Answer
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
-	_, p.signedGen = p.secret.current()
+	// One read: the generation remembered is the one of the secret the call is signed with.
+	secret, gen := p.secret.current()
+	p.signedGen = gen
 	// ZEGO does not say whether StartTs and EndTs are inclusive: the queries ask for
 	// [late, until+1], which covers (late, until] either way, and collect drops what lies outside.
-	return p.client.Get(ctx, t.query(w.lateMs, w.untilMs))
+	return p.client.Get(ctx, secret, t.query(w.lateMs, w.untilMs))
 }
 
 func (p *poller) succeeded(ctx context.Context) {
@@ -208,7 +210,7 @@ func (p *poller) succeeded(ctx context.Context) {
 		p.logger.Info(string(p.spec.action) + " calls succeed again")
 	}
 	p.backoff = backoff{}
-	componentstatus.ReportStatus(p.host, componentstatus.NewEvent(componentstatus.StatusOK))
+	p.health.succeeded(p.spec.action)
 }
 
 // collect turns the points of a at the times take accepts into one batch, and says how many
@@ -303,7 +305,6 @@ func (p *poller) failed(ctx context.Context, err error) {
 	kind, _ := zegoapi.KindOf(err) // not an APIError: transient
 	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(kind.String()))
 	wait := p.backoff.failure(kind, time.Now())
-	componentstatus.ReportStatus(p.host, componentstatus.NewRecoverableErrorEvent(err))
 
 	fields := []zap.Field{zap.String("error", err.Error()), zap.String("error_class", kind.String())}
 	var apiErr *zegoapi.APIError
@@ -317,6 +318,7 @@ func (p *poller) failed(ctx context.Context, err error) {
 			fields = append(fields, zap.String("check", apiErr.Check))
 		}
 	}
+	p.health.failed(p.spec.action, err, cause)
 	if wait > 0 {
 		fields = append(fields, zap.String("next_call_in_at_least", wait.String()))
 	}

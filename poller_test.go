@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,14 +25,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
+	"github.com/zego-otel/zegoreceiver/internal/metadatatest"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 	"github.com/zego-otel/zegoreceiver/internal/zegosim"
 )
@@ -60,7 +66,7 @@ func TestConvertGolden(t *testing.T) {
 	}
 	cfg := testConfig()
 	enableQuality(t, cfg)
-	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, nil)
+	r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, nil, clientFromConfig)
 	require.NoError(t, err)
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -73,21 +79,25 @@ func TestConvertGolden(t *testing.T) {
 				p = pollerFor(r, zegoapi.ActionQuality)
 			}
 			actual, _, _ := p.collect(p.targets[0], answer, tt.window.contains)
-
-			path := filepath.Join("testdata", "golden", tt.golden)
-			if *updateGolden {
-				require.NoError(t, golden.WriteMetrics(t, path, actual, golden.SkipMetricTimestampNormalization()))
-			}
-			expected, err := golden.ReadMetrics(path)
-			require.NoError(t, err)
-			require.NoError(t, pmetrictest.CompareMetrics(expected, actual))
+			assertGolden(t, tt.golden, actual)
 		})
 	}
 }
 
+// assertGolden compares actual with testdata/golden/name (rewritten first under -update).
+func assertGolden(t *testing.T, name string, actual pmetric.Metrics, opts ...pmetrictest.CompareMetricsOption) {
+	path := filepath.Join("testdata", "golden", name)
+	if *updateGolden {
+		require.NoError(t, golden.WriteMetrics(t, path, actual, golden.SkipMetricTimestampNormalization()))
+	}
+	expected, err := golden.ReadMetrics(path)
+	require.NoError(t, err)
+	require.NoError(t, pmetrictest.CompareMetrics(expected, actual, opts...))
+}
+
 // When the cursor moves: an API error or a batch the pipeline may take later keeps it (the
 // same window is asked for again); a batch taken, or refused for good, or an empty answer
-// moves it past the window.
+// moves it past the window. (That each point then arrives once: TestConsumeContract.)
 func TestPollMovesTheCursor(t *testing.T) {
 	permanent := consumererror.NewPermanent(errors.New("HTTP 400: out of bounds"))
 	tests := []struct {
@@ -138,21 +148,14 @@ func TestPollMovesTheCursor(t *testing.T) {
 					warnings = append(warnings, e.Message)
 				}
 				assert.Equal(t, tt.warnings, warnings)
-				if tt.sim == nil {
-					from := calls[0].StartMs
-					if tt.dropped > 0 {
-						from = calls[2].StartMs
-					}
-					assertExactlyOnce(t, sim, testConfig(), zegoapi.ActionUsage, from, x.cursor(zegoapi.ActionUsage), pipeline.got)
-				}
 			})
 		})
 	}
 }
 
 // Failures a retry cannot fix back off (one minute, doubling) and name the setting to check;
-// the others are retried at every poll. Each cause is logged once, and recovery once. An
-// outage shorter than ZEGO's two hours loses nothing and doubles nothing.
+// the others are retried at every poll. Each cause is logged once, and recovery once, without a
+// restart. An outage shorter than ZEGO's two hours loses nothing and doubles nothing.
 func TestFailuresAndRecovery(t *testing.T) {
 	code := func(c int) *zegosim.Fault { return &zegosim.Fault{Kind: zegosim.FaultCode, Code: c} }
 	tests := []struct {
@@ -215,7 +218,7 @@ func TestFailuresAndRecovery(t *testing.T) {
 				assert.Len(t, x.logs.FilterLevelExact(logged[0].Level).All(), 1, "each cause once")
 
 				if tt.fault == nil {
-					return // a config error: the user fixes it and restarts
+					sim.SetSecret(testAppID, testSecret) // the App ID is created in ZEGO's console
 				}
 				sim.ClearFaults()
 				time.Sleep(20 * time.Minute)
@@ -263,7 +266,9 @@ func TestOutageLongerThanRetention(t *testing.T) {
 }
 
 // The interfaces run side by side: quality failing and backing off never holds usage back,
-// each asks only for its enabled metrics, and telemetry tells them apart.
+// each asks only for its enabled metrics, and telemetry tells them apart. The component status is
+// the receiver's, over both: a recoverable error naming quality, reported once, not a status
+// that flips at every poll; OK once quality succeeds again.
 func TestInterfacesRunOnTheirOwn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := newSim(nil)
@@ -271,8 +276,8 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		cfg := testConfig()
 		setEnabled(t, cfg, false, "zego.realtime.mix_concurrent")
 		setEnabled(t, cfg, true, "zego.realtime.login_success_rate", "zego.realtime.uplink_rtt")
-		pipeline := &recorder{}
-		x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
+		host := &statuses{}
+		x := start(t, cfg, sim.Transport(), &recorder{}, host)
 		time.Sleep(time.Hour)
 
 		usage, quality := callsOf(sim, zegoapi.ActionUsage), callsOf(sim, zegoapi.ActionQuality)
@@ -280,51 +285,81 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		assert.Less(t, len(quality), 10, "quality backs off")
 		assert.Equal(t, []string{"publish_concurrent", "play_concurrent", "room_concurrent", "online_user", "max_room_user"}, usage[0].Metrics)
 		assert.Equal(t, []string{"uplink_rtt", "login_success_rate"}, quality[0].Metrics, "in ZEGO's order")
-		assertExactlyOnce(t, sim, cfg, zegoapi.ActionUsage, usage[0].StartMs, x.cursor(zegoapi.ActionUsage), pipeline.got)
 
-		assert.Equal(t, int64(20), x.counter(t, "api_calls", apiAttr(zegoapi.ActionUsage), outcomeAttr("success")))
-		assert.Equal(t, int64(len(quality)), x.counter(t, "api_calls", apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")))
+		app := attribute.String("zego.app_id", strconv.FormatUint(uint64(testAppID), 10))
+		metadatatest.AssertEqualReceiverZegoAPICalls(t, x.tel, []metricdata.DataPoint[int64]{
+			{Attributes: attribute.NewSet(app, apiAttr(zegoapi.ActionUsage), outcomeAttr("success")), Value: 20},
+			{Attributes: attribute.NewSet(app, apiAttr(zegoapi.ActionQuality), outcomeAttr("permanent")), Value: int64(len(quality))},
+		}, metricdatatest.IgnoreTimestamp())
 		failed := x.logs.FilterMessageSnippet("GetRealtimeQuality failed").All()
 		require.NotEmpty(t, failed)
 		assert.Equal(t, "GetRealtimeQuality", failed[0].ContextMap()["api"])
 		assert.Equal(t, "metrics", failed[0].ContextMap()["check"])
+
+		sim.ClearFaults()
+		time.Sleep(time.Hour) // past quality's backoff
+		events := host.all()
+		if events[0].Status() == componentstatus.StatusOK {
+			events = events[1:] // usage's first success came before quality's first failure
+		}
+		require.Len(t, events, 2)
+		assert.Equal(t, componentstatus.StatusRecoverableError, events[0].Status())
+		assert.ErrorContains(t, events[0].Err(), "GetRealtimeQuality failed: code 100000007")
+		assert.NotContains(t, events[0].Err().Error(), "GetRealtimeUsage")
+		assert.Equal(t, componentstatus.StatusOK, events[1].Status())
 	})
 }
 
 // Backfills of the receivers of one factory (one collector) hold at most four two-hour answers
-// in memory at once; all of them get through.
+// in memory at once; all of them get through. A steady poll holds a slot too when late_window
+// makes it ask for more than largeWindow: its answer is as large as a backfill's.
 func TestBackfillsShareFewSlots(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		sim := zegosim.New(zegosim.Config{AnySecret: testSecret})
-		sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: 10 * time.Second})
-		var mu sync.Mutex
-		inFlight, most := 0, 0
-		rt := roundTrip(func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			inFlight++
-			most = max(most, inFlight)
-			mu.Unlock()
-			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
-			return sim.Transport().RoundTrip(r)
+	for _, tt := range []struct {
+		lateWindow     time.Duration
+		steadyInFlight int // the most steady polls in flight at once
+	}{
+		{defaultLateWindow, 6},
+		{2*time.Hour - retentionMargin, backfillSlots},
+	} {
+		t.Run("late_window "+tt.lateWindow.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sim := zegosim.New(zegosim.Config{AnySecret: testSecret})
+				sim.InjectFault(zegosim.Fault{Kind: zegosim.FaultSlow, Duration: 10 * time.Second})
+				var mu sync.Mutex
+				inFlight, most := 0, 0
+				rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+					mu.Lock()
+					inFlight++
+					most = max(most, inFlight)
+					mu.Unlock()
+					defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+					return sim.Transport().RoundTrip(r)
+				})
+				factory := newFactory(through(rt))
+				pipeline := &recorder{}
+				for app := range uint32(6) {
+					cfg := testConfig()
+					cfg.AppID, cfg.InitialLookback, cfg.LateWindow = 1000+app, 2*time.Hour, tt.lateWindow
+					r, err := factory.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, pipeline)
+					require.NoError(t, err)
+					require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
+					defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
+				}
+				time.Sleep(time.Minute)
+				assert.Equal(t, backfillSlots, most)
+				assert.Len(t, sim.Calls(), 6)
+				for app := range uint32(6) {
+					assert.Len(t, pipeline.gotFor(1000+app, "zego.realtime.online_user"), 6960, "from 1h59m ago (ZEGO's retention, less a margin) to 3m ago")
+				}
+				mu.Lock()
+				most = 0
+				mu.Unlock()
+				time.Sleep(10 * time.Minute)
+				assert.Len(t, sim.Calls(), 6*4, "three steady polls each")
+				assert.Equal(t, tt.steadyInFlight, most)
+			})
 		})
-		factory := NewFactory()
-		pipeline := &recorder{}
-		for app := range uint32(6) {
-			cfg := testConfig()
-			cfg.AppID, cfg.InitialLookback = 1000+app, 2*time.Hour
-			r, err := factory.CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, pipeline)
-			require.NoError(t, err)
-			r.(*zegoReceiver).httpClient = &http.Client{Transport: rt}
-			require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
-			defer func() { require.NoError(t, r.Shutdown(t.Context())) }()
-		}
-		time.Sleep(time.Minute)
-		assert.Equal(t, backfillSlots, most)
-		assert.Len(t, sim.Calls(), 6)
-		for app := range uint32(6) {
-			assert.Len(t, pipeline.gotFor(1000+app, "zego.realtime.online_user"), 6960, "from 1h59m ago (ZEGO's retention, less a margin) to 3m ago")
-		}
-	})
+	}
 }
 
 // Points that do not fit their metric are skipped, counted once though later polls read them

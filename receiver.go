@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,22 +31,22 @@ import (
 // controller ignores what the pipeline answers. It polls in terms: one from Start to Shutdown
 // or, with k8s_leader_elector, one for each time this replica is elected.
 type zegoReceiver struct {
-	cfg     *Config
-	set     receiver.Settings
-	logger  *zap.Logger
-	tb      *metadata.TelemetryBuilder
-	pollers []*poller
-	// httpClient, when set (by tests), replaces the client built from the config.
-	httpClient *http.Client
+	cfg       *Config
+	set       receiver.Settings
+	logger    *zap.Logger
+	tb        *metadata.TelemetryBuilder
+	pollers   []*poller
+	health    health
+	newClient clientFunc
 
 	mu       sync.Mutex // serializes Start, Shutdown and the leadership callbacks
-	host     component.Host
 	storage  storage.Client
 	shutdown bool
 	term     atomic.Pointer[term] // the latest term, nil before the first and after Shutdown
+	ended    *term                // the last term ended, which may still be making its last saves
 }
 
-func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}) (*zegoReceiver, error) {
+func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, slots chan struct{}, newClient clientFunc) (*zegoReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
 		ReceiverID: set.ID, Transport: "http", ReceiverCreateSettings: set,
 	})
@@ -60,7 +59,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 	}
 	// API failures are expected events, not bugs: their log lines need no stack trace.
 	logger := set.Logger.WithOptions(zap.AddStacktrace(zapcore.FatalLevel))
-	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb}
+	r := &zegoReceiver{cfg: cfg, set: set, logger: logger, tb: tb, newClient: newClient}
 	// The App ID on every instrument tells apart the receivers of one collector.
 	appID := attribute.String("zego.app_id", strconv.FormatUint(uint64(cfg.AppID), 10))
 	enabled := enabledMetrics(cfg.Metrics)
@@ -74,7 +73,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			logger: logger.With(zap.String("api", string(spec.action))),
 			// A gauge point from ZEGO is an instant reading: no start timestamp.
 			mb:    metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0)),
-			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
+			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout), health: &r.health,
 		}
 		rb := p.mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
@@ -139,12 +138,9 @@ func (r *zegoReceiver) Start(ctx context.Context, host component.Host) error {
 func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderElector, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	httpClient := r.httpClient
-	if httpClient == nil {
-		var err error
-		if httpClient, err = r.cfg.ToClient(ctx, host.GetExtensions(), r.set.TelemetrySettings); err != nil {
-			return nil, fmt.Errorf("building the HTTP client: %w", err)
-		}
+	httpClient, err := r.newClient(ctx, host, r.cfg, r.set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
 	secret, err := newSecretSource(r.cfg, r.logger)
 	if err != nil {
@@ -152,7 +148,6 @@ func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderEl
 	}
 	client, err := zegoapi.NewClient(httpClient, zegoapi.Config{
 		Endpoint: r.cfg.Endpoint, AppID: r.cfg.AppID, IsTest: r.cfg.IsTest,
-		Secret: func() string { s, _ := secret.current(); return s },
 	})
 	if err != nil {
 		return nil, err
@@ -173,9 +168,9 @@ func (r *zegoReceiver) setUp(ctx context.Context, host component.Host) (leaderEl
 			return nil, fmt.Errorf("k8s_leader_elector: extension %q is not a leader elector (it has no SetCallBackFuncs)", id)
 		}
 	}
-	r.host = host
+	r.health.setHost(host)
 	for _, p := range r.pollers {
-		p.client, p.host, p.secret = client, host, secret
+		p.client, p.secret = client, secret
 		p.store = newCheckpoints(r.storage, r.set.ID, r.cfg.AppID, p.spec.action, r.cfg.Timeout, p.logger)
 	}
 	if elector == nil {
@@ -211,6 +206,7 @@ func (r *zegoReceiver) Shutdown(ctx context.Context) error {
 	defer r.tb.Shutdown()
 	r.shutdown = true
 	r.endLocked()
+	r.ended.wait()
 	if r.storage != nil {
 		return r.storage.Close(ctx)
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -45,16 +46,26 @@ var (
 )
 
 // The plan comes before any call, then where polling resumes once the checkpoint is read; then
-// one line for the first batch, and quiet while healthy.
+// one line for the first batch, and quiet while healthy. The first call, due at once, waits
+// in the transport while the logs are read.
 func TestStartSaysThePlanFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim := newSim(nil)
-		x := start(t, testConfig(), sim.Transport(), &recorder{}, componenttest.NewNopHost())
-		synctest.Wait()
-
+		calling, proceed := make(chan struct{}, 1), make(chan struct{})
+		rt := roundTrip(func(r *http.Request) (*http.Response, error) {
+			select {
+			case calling <- struct{}{}:
+				<-proceed
+			default:
+			}
+			return sim.Transport().RoundTrip(r)
+		})
+		cfg := testConfig()
+		cfg.InitialDelay = 0
+		x := start(t, cfg, rt, &recorder{}, componenttest.NewNopHost())
+		<-calling
 		infos := x.logs.FilterLevelExact(zapcore.InfoLevel).All()
-		require.Len(t, infos, 2)
-		assert.Empty(t, sim.Calls(), "the plan is said before the first call")
+		require.Len(t, infos, 2, "the plan and where polling resumes, before the first call")
 		assert.Equal(t, "Polling ZEGO's real-time monitoring", infos[0].Message)
 		assert.Equal(t, map[string]any{
 			"endpoint":        "https://analytics-api.zego.im",
@@ -70,6 +81,7 @@ func TestStartSaysThePlanFirst(t *testing.T) {
 		assert.Equal(t, "Polling starts", infos[1].Message)
 		assert.Equal(t, []any{"GetRealtimeUsage from initial_lookback: 3m0s before now - data_delay"}, infos[1].ContextMap()["from"])
 
+		close(proceed)
 		time.Sleep(time.Hour)
 		infos = x.logs.FilterLevelExact(zapcore.InfoLevel).All()
 		require.Len(t, infos, 3, "then quiet while healthy")
@@ -119,7 +131,7 @@ func TestStartFailsLoudly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
 			tt.edit(cfg)
-			r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, make(chan struct{}, 1))
+			r, err := newZegoReceiver(receivertest.NewNopSettings(metadata.Type), cfg, &recorder{}, make(chan struct{}, 1), clientFromConfig)
 			require.NoError(t, err)
 			assert.EqualError(t, r.Start(t.Context(), hostWith(tt.exts)), tt.wantErr)
 			assert.NoError(t, r.Shutdown(t.Context()))
@@ -350,4 +362,25 @@ func TestSecretNeverLeaks(t *testing.T) {
 		}))
 		assert.NotEmpty(t, x.logs.FilterMessageSnippet("failed").All())
 	})
+}
+
+// statuses records the component status events a receiver reports.
+type statuses struct {
+	component.Host
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statuses) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statuses) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statuses) all() []*componentstatus.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.events)
 }

@@ -7,8 +7,6 @@ import (
 	"context"
 	"sync"
 
-	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
 )
 
@@ -19,12 +17,19 @@ type leaderElector interface {
 	SetCallBackFuncs(onStartedLeading func(context.Context), onStoppedLeading func())
 }
 
-// term is one stretch of polling. It ends when its context does, or when it is ended; ending
-// it waits for its last saves, at most one timeout with a hung storage.
+// term is one stretch of polling. It ends when its context does, or when it is ended; it then
+// makes its last saves, within one timeout however the storage behaves.
 type term struct {
 	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{} // closed once its loops have stopped and its checkpoints are saved
+	done   chan struct{} // closed once its loops have stopped and its last saves are made or abandoned
+}
+
+// wait returns once t, if any, is done.
+func (t *term) wait() {
+	if t != nil {
+		<-t.done
+	}
 }
 
 func (t *term) live() bool { return t != nil && t.ctx.Err() == nil }
@@ -42,11 +47,14 @@ func (r *zegoReceiver) startedLeading(ctx context.Context) {
 	}
 	r.endLocked() // an elector calls stop between two terms; should it not, the newer term wins
 	r.beginLocked(ctx, "Elected leader: polling starts")
-	r.reportLeading(true)
+	r.health.leading(true)
 }
 
 // stoppedLeading ends the term that runs (a call in flight is canceled; it stays in the
-// ledger), saves the checkpoint for the next leader, and stands by.
+// ledger) and stands by. It does not wait for the term's last saves: the elector calls the stop
+// callbacks of all its receivers in turn before it runs again, so waiting here for a hung
+// storage would hold the elector for one timeout per receiver. The saves go on without it and
+// are made or abandoned within one timeout of the loss; the next term waits for them.
 func (r *zegoReceiver) stoppedLeading() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -54,8 +62,8 @@ func (r *zegoReceiver) stoppedLeading() {
 		return
 	}
 	r.endLocked()
-	r.logger.Info("Lost leadership: polling stopped, checkpoint saved; standing by")
-	r.reportLeading(false)
+	r.logger.Info("Lost leadership: polling stopped, the checkpoint is being saved; standing by")
+	r.health.leading(false)
 }
 
 // beginLocked starts a term under parent: it reads each interface's checkpoint, says where
@@ -64,8 +72,12 @@ func (r *zegoReceiver) beginLocked(parent context.Context, announce string) {
 	ctx, cancel := context.WithCancel(parent)
 	t := &term{ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	r.term.Store(t)
+	previous := r.ended
 	go func() {
 		defer close(t.done)
+		// Not before the previous term's last saves are made or abandoned, or the two could
+		// overwrite each other's checkpoint.
+		previous.wait()
 		var from []string
 		for _, p := range r.pollers {
 			where, ok := p.restore(ctx)
@@ -90,17 +102,10 @@ func (r *zegoReceiver) beginLocked(parent context.Context, announce string) {
 	}()
 }
 
-// endLocked ends the latest term and waits for it: at most one timeout when the storage hangs.
-// Call with r.mu held.
+// endLocked ends the latest term without waiting for its last saves. Call with r.mu held.
 func (r *zegoReceiver) endLocked() {
 	if t := r.term.Swap(nil); t != nil {
 		t.cancel()
-		<-t.done
+		r.ended = t
 	}
-}
-
-func (r *zegoReceiver) reportLeading(leading bool) {
-	attrs := pcommon.NewMap()
-	attrs.PutBool("zego.leader", leading)
-	componentstatus.ReportStatus(r.host, componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs)))
 }

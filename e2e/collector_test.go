@@ -105,31 +105,22 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 	t.Logf("%d points over %d polls, %d of them before the restart", len(got), len(successes(sim, zegosim.ActionUsage)), before)
 }
 
-// TestBadConfigExits starts the collector on a configuration with three problems: it exits
-// non-zero at once, naming each, and no call reaches the simulator.
+// TestBadConfigExits starts the collector on an invalid configuration: it exits non-zero at once,
+// saying what is wrong, and no call reaches the simulator. (Which problems validation finds, and
+// how it words them: the unit test TestInvalidConfigs.)
 func TestBadConfigExits(t *testing.T) {
 	t.Parallel()
 	sim, simURL := startSim(t, nil)
 	cfg := defaults(simURL, "debug", "")
-	cfg.AppIDs = []uint32{0}   // app_id missing
-	cfg.Interval = time.Second // 60 calls a minute against ZEGO's 3
-	cfg.NoQuota = true
-	cfg.Metrics = map[string]bool{"zego.realtime.online_users": true} // misspelled
+	cfg.AppIDs = []uint32{0} // app_id missing
 	col := startCollector(t, "collector", nil, writeConfig(t, cfg))
 
 	mustWait(t, nil, time.Minute, "the collector to exit", col.exited)
-	out := col.out.String()
 	if col.err == nil {
 		t.Errorf("the collector exited with status 0 on an invalid configuration")
 	}
-	for _, want := range []string{
-		"app_id is required",
-		"collection_interval exceeds the quota: collection_interval 1s: quota.per_minute 3 allows 3 GetRealtimeUsage calls in any 1m10s",
-		`unknown metric "zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the output does not say %q:\n%s", want, out)
-		}
+	if out := col.out.String(); !strings.Contains(out, "app_id is required") {
+		t.Errorf("the output does not say app_id is required:\n%s", out)
 	}
 	if calls := sim.Calls(); len(calls) != 0 {
 		t.Errorf("%d calls reached the simulator", len(calls))

@@ -64,6 +64,7 @@ type config struct {
 	AppIDs     []uint32 // one receiver each, zego/0, zego/1, ...; an App ID 0 leaves app_id out
 	Interval   time.Duration
 	Lookback   time.Duration
+	LateWindow time.Duration   // late_window, when set
 	NoQuota    bool            // leave quota out (ZEGO's defaults, 3 a minute and 480 a day)
 	Metrics    map[string]bool // metrics::<name>::enabled
 	StorageDir string          // file_storage, when set
@@ -93,6 +94,9 @@ var configTemplate = template.Must(template.New("config").Parse(`receivers:
     timeout: 10s
     data_delay: ` + step.String() + `
     initial_lookback: {{$.Lookback}}
+{{- if $.LateWindow}}
+    late_window: {{$.LateWindow}}
+{{- end}}
 {{- if not $.NoQuota}}
     quota: {per_minute: 60, per_day: 100000}
 {{- end}}

@@ -143,7 +143,7 @@ func FuzzGet(f *testing.F) {
 		c := newTestClient(t, "http://zego.test", roundTrip(func(*http.Request) (*http.Response, error) {
 			return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(body)), Header: http.Header{}}, nil
 		}))
-		a, err := c.Get(t.Context(), Query{Action: ActionUsage, Metrics: []string{"online_user"}})
+		a, err := c.Get(t.Context(), testSecret, Query{Action: ActionUsage, Metrics: []string{"online_user"}})
 		if (a == nil) == (err == nil) {
 			t.Fatalf("answer %v and error %v", a, err)
 		}

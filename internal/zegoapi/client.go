@@ -42,8 +42,7 @@ const MaxBodyBytes = 8 << 20
 type Config struct {
 	Endpoint string // base URL; a path or query in it is kept
 	AppID    uint32
-	Secret   func() string // the ServerSecret, asked for at each call: it may be rotated
-	IsTest   *bool         // nil: IsTest is not sent
+	IsTest   *bool // nil: IsTest is not sent
 }
 
 // Client calls the API. It is safe for concurrent use.
@@ -73,13 +72,14 @@ type Query struct {
 	Region, Platform string
 }
 
-// Get makes one call. Its errors are *APIError, except when ctx is canceled: then the error
-// wraps context.Canceled, as nothing failed.
-func (c *Client) Get(ctx context.Context, q Query) (*Answer, error) {
+// Get makes one call, signed with secret: the caller reads a rotated ServerSecret once per call
+// and knows which one signed it. Its errors are *APIError, except when ctx is canceled: then the
+// error wraps context.Canceled, as nothing failed.
+func (c *Client) Get(ctx context.Context, secret string, q Query) (*Answer, error) {
 	var random [8]byte
 	_, _ = rand.Read(random[:])            // never fails
 	nonce := hex.EncodeToString(random[:]) // 16 hex characters, as in ZEGO's examples
-	sent, secret := time.Now(), c.cfg.Secret()
+	sent := time.Now()
 	sig := signature(c.cfg.AppID, nonce, secret, sent.Unix())
 	hidden := []string{sig, "REDACTED"}
 	if secret != "" { // never sent, but a server might echo what it knows
@@ -152,7 +152,7 @@ func read(ctx context.Context, action Action, resp *http.Response, redact func(s
 	case ok: // a proxy's page, a cut-off body, ...
 		e.Kind, e.Err = KindTransient, err
 	default:
-		e.Kind = kindForStatus(resp.StatusCode)
+		e.Kind, e.Check = statusInfo(resp.StatusCode)
 	}
 	e.detail = "body: " + snippet(redact(string(body)))
 	return nil, e

@@ -28,7 +28,7 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f
 
 func newTestClient(tb testing.TB, endpoint string, rt http.RoundTripper) *Client {
 	tb.Helper()
-	c, err := NewClient(&http.Client{Transport: rt}, Config{Endpoint: endpoint, AppID: 12345, Secret: func() string { return testSecret }})
+	c, err := NewClient(&http.Client{Transport: rt}, Config{Endpoint: endpoint, AppID: 12345})
 	require.NoError(tb, err)
 	return c
 }
@@ -58,10 +58,10 @@ func TestRequest(t *testing.T) {
 	c, err := NewClient(&http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 		got = append(got, r)
 		return httptest.NewRecorder().Result(), nil
-	})}, Config{Endpoint: "https://zego.test/base?region=sgp", AppID: 12345, Secret: func() string { return testSecret }, IsTest: &isTest})
+	})}, Config{Endpoint: "https://zego.test/base?region=sgp", AppID: 12345, IsTest: &isTest})
 	require.NoError(t, err)
 	for range 2 {
-		_, _ = c.Get(t.Context(), testQuery)
+		_, _ = c.Get(t.Context(), testSecret, testQuery)
 	}
 
 	require.Len(t, got, 2)
@@ -79,7 +79,7 @@ func TestRequest(t *testing.T) {
 	assert.NotEqual(t, q.Get("SignatureNonce"), got[1].URL.Query().Get("SignatureNonce"), "a fresh nonce every call")
 	assert.NotContains(t, r.URL.String(), testSecret)
 
-	_, _ = c.Get(t.Context(), Query{Action: ActionRegion, Region: "中国", Platform: "web", StartMs: 1000, EndMs: 2001})
+	_, _ = c.Get(t.Context(), testSecret, Query{Action: ActionRegion, Region: "中国", Platform: "web", StartMs: 1000, EndMs: 2001})
 	assert.Regexp(t, `^region=sgp&Action=GetRegionQualityDetail&Region=%E4%B8%AD%E5%9B%BD&Platform=web&StartTs=1000&EndTs=2001&AppId=12345&`, got[2].URL.RawQuery, "no Metrics[]")
 }
 
@@ -106,6 +106,10 @@ func TestFailures(t *testing.T) {
 		{"unknown app id", 200, nil, `{"Code":100000010,"Message":"Failed to get ServerSecret"}`, KindBadCredentials, "ZEGO knows no such App ID; check app_id"},
 		{"gateway page", 502, nil, "<html><body>502 Bad Gateway</body></html>", KindTransient, "HTTP 502: body: <html><body>502 Bad Gateway"},
 		{"not found", 404, nil, "no such page", KindPermanent, "HTTP 404"},
+		// A 401 or 403 without ZEGO's Code (a gateway's or a proxy's) refuses the credentials:
+		// backed off as such, and retried at once when server_secret_file changes.
+		{"unauthorized without a code", 401, nil, "Unauthorized", KindBadCredentials, "HTTP 401: body: Unauthorized; check app_id and server_secret"},
+		{"forbidden without a code", 403, nil, "<html>403 Forbidden</html>", KindBadCredentials, "HTTP 403: body: <html>403 Forbidden</html>; check app_id and server_secret"},
 		{"too many requests", 429, nil, "", KindRateLimited, "HTTP 429: body: (empty)"},
 		{"empty success", 200, nil, "", KindTransient, "body: (empty): not ZEGO's answer"},
 		{"over the cap", 200, nil, strings.Repeat(" ", MaxBodyBytes+1), KindTransient, "answer larger than 8388608 bytes"},
@@ -114,7 +118,7 @@ func TestFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := serve(t, tt.status, tt.header, tt.body).Get(t.Context(), testQuery)
+			_, err := serve(t, tt.status, tt.header, tt.body).Get(t.Context(), testSecret, testQuery)
 			var e *APIError
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, tt.kind, e.Kind)
@@ -123,7 +127,7 @@ func TestFailures(t *testing.T) {
 		})
 	}
 	t.Run("a Date within seconds names no skew", func(t *testing.T) {
-		_, err := serve(t, 200, date(2*time.Second), `{"Code":100000004}`).Get(t.Context(), testQuery)
+		_, err := serve(t, 200, date(2*time.Second), `{"Code":100000004}`).Get(t.Context(), testSecret, testQuery)
 		assert.NotContains(t, err.Error(), "ahead")
 		assert.NotContains(t, err.Error(), "behind")
 	})
@@ -140,7 +144,7 @@ func TestErrorsHideTheSignature(t *testing.T) {
 	closed.Close()
 	sig := regexp.MustCompile(`Signature=[0-9a-f]{32}`)
 	for _, url := range []string{echo.URL, closed.URL} {
-		_, err := newTestClient(t, url, http.DefaultTransport).Get(t.Context(), testQuery)
+		_, err := newTestClient(t, url, http.DefaultTransport).Get(t.Context(), testSecret, testQuery)
 		require.Error(t, err)
 		assert.NotRegexp(t, sig, err.Error())
 		assert.NotContains(t, err.Error(), testSecret)
@@ -160,9 +164,9 @@ func TestNoHiddenRetryOnBrokenConnection(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, srv.Client().Transport)
-	_, err := c.Get(t.Context(), testQuery)
+	_, err := c.Get(t.Context(), testSecret, testQuery)
 	require.NoError(t, err)
-	_, err = c.Get(t.Context(), testQuery)
+	_, err = c.Get(t.Context(), testSecret, testQuery)
 	require.Error(t, err)
 	assert.Equal(t, int32(2), requests.Load(), "two calls, two requests")
 }
@@ -174,14 +178,14 @@ func TestTimeoutAndCancel(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	_, err := c.Get(ctx, testQuery)
+	_, err := c.Get(ctx, testSecret, testQuery)
 	kind, ok := KindOf(err)
 	assert.True(t, ok && kind == KindTransient, "a timeout is a transient failure: %v", err)
 	assert.Contains(t, err.Error(), "request timed out")
 
 	ctx, cancel = context.WithCancel(t.Context())
 	go cancel()
-	_, err = c.Get(ctx, testQuery)
+	_, err = c.Get(ctx, testSecret, testQuery)
 	assert.ErrorIs(t, err, context.Canceled)
 	_, ok = KindOf(err)
 	assert.False(t, ok, "a canceled call did not fail")

@@ -77,14 +77,18 @@ func infoForCode(code int64) codeInfo {
 	return codeInfo{KindTransient, "", "unknown ZEGO return code, treated as temporary"}
 }
 
-func kindForStatus(status int) ErrorKind {
+// statusInfo is what an HTTP status that came without ZEGO's Code means: a 401 or 403 (from
+// ZEGO's gateway or a proxy) refuses the credentials, which a rotated secret can fix.
+func statusInfo(status int) (ErrorKind, string) {
 	switch {
 	case status == 429:
-		return KindRateLimited
+		return KindRateLimited, ""
+	case status == 401 || status == 403:
+		return KindBadCredentials, "app_id and server_secret"
 	case status >= 400 && status < 500:
-		return KindPermanent
+		return KindPermanent, ""
 	}
-	return KindTransient
+	return KindTransient, ""
 }
 
 // APIError is a failed call. Its text never holds the ServerSecret or the request's Signature.

@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"go.uber.org/zap"
+
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
@@ -202,7 +204,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{
 			name:     "unknown_metric",
 			wantErrs: []error{errUnknownMetric},
-			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "known metrics: zego.realtime.audio_break_rate, "},
+			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "known metrics: zego.daily.break_rate, "},
 		},
 		{
 			name:     "zero_timeout_and_interval",
@@ -259,7 +261,7 @@ func TestServerSecretIsOpaque(t *testing.T) {
 // asked is what a poll asks api for under cfg: the ZEGO names of its enabled metrics.
 func asked(cfg *Config, api zegoapi.Action) []string {
 	spec := apiSpecs[slices.IndexFunc(apiSpecs, func(s apiSpec) bool { return s.action == api })]
-	return spec.schedule(cfg, enabledMetrics(cfg.Metrics)).requests[0].query(0, 0).Metrics
+	return spec.schedule(cfg, enabledMetrics(cfg.Metrics), zap.NewNop()).requests[0].query(0, 0).Metrics
 }
 
 // The Collector keeps every receiver's marshaled configuration for its whole run, so the metrics

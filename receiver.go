@@ -69,13 +69,14 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			continue
 		}
 		p := &poller{
-			spec: spec, schedule: spec.schedule(cfg, enabled), cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
+			spec: spec, cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
 			api:    metric.WithAttributeSet(attribute.NewSet(appID, attribute.String("api", spec.attr.String()))),
 			logger: logger.With(zap.String("api", string(spec.action))),
 			// A gauge point from ZEGO is an instant reading: no start timestamp.
 			mb:    metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0)),
 			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
 		}
+		p.schedule = spec.schedule(cfg, enabled, p.logger)
 		rb := p.mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
 		p.resource = rb.Emit()

@@ -100,6 +100,10 @@ func metricsOf(action string) []string {
 		return UsageMetrics
 	case ActionQuality:
 		return QualityMetrics
+	case ActionBizUsage:
+		return BizUsageMetrics
+	case ActionBizQuality:
+		return BizQualityMetrics
 	}
 	return nil
 }
@@ -120,6 +124,14 @@ type Config struct {
 	PerMinute   int           // quota per AppID per Action over any 60 s; 0 = 3, negative = unlimited
 	PerDay      int           // likewise over any 24 h; 0 = 480
 	ClockOffset time.Duration // server clock = time.Now() + ClockOffset
+	// The daily Actions: their days are in DailyZone (nil: Asia/Shanghai); a day is published
+	// DailyPublishAt after the next day's 00:00 (0: 2h; negative: at 00:00); the plan keeps
+	// DailyRetentionDays days up to yesterday (0: 90), and a StartDate before them gets 10002;
+	// DailyRevisedAfter after its publication a day's values change (0: never).
+	DailyZone          *time.Location
+	DailyPublishAt     time.Duration
+	DailyRetentionDays int
+	DailyRevisedAfter  time.Duration
 	Quirks      bool
 	Logf        func(format string, args ...any) // optional, one line per call, never a secret; may be called concurrently
 }
@@ -185,6 +197,11 @@ func New(cfg Config) *Server {
 		cfg.Granularity = time.Second
 	}
 	cfg.PerMinute, cfg.PerDay = cmp.Or(cfg.PerMinute, 3), cmp.Or(cfg.PerDay, 480)
+	if cfg.DailyZone == nil {
+		cfg.DailyZone, _ = time.LoadLocation("Asia/Shanghai") // embedded by time/tzdata
+	}
+	cfg.DailyPublishAt = max(cmp.Or(cfg.DailyPublishAt, 2*time.Hour), 0)
+	cfg.DailyRetentionDays = cmp.Or(cfg.DailyRetentionDays, 90)
 	if cfg.Apps = maps.Clone(cfg.Apps); cfg.Apps == nil { // the caller may change its map later
 		cfg.Apps = map[uint32]string{}
 	}
@@ -263,7 +280,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	case FaultCode:
 		c.Code = f.Code
-		body := s.encode(f.Code, seq, nil, nil)
+		body := s.encode(f.Code, "", seq, nil, nil)
 		s.record(c)
 		write(w, http.StatusOK, jsonType, body, len(body))
 		return
@@ -274,16 +291,23 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		now = s.now() // answer as of now, after the wait
 	}
-	c.Code = s.check(&c, q, over, now)
+	var msg string
+	c.Code, msg = s.check(&c, q, over, now)
 	var data []series
 	var list []regionMinute
+	var days []dailySeries
 	switch {
 	case c.Code == CodeSuccess && c.Action == ActionRegion:
 		list = s.gatherRegions(&c, now)
+	case c.Code == CodeSuccess && isDaily(c.Action):
+		days = s.gatherDaily(&c, now)
 	case c.Code == CodeSuccess:
 		data = s.gather(&c, now)
 	}
-	body := s.encode(c.Code, seq, data, list)
+	body := s.encode(c.Code, msg, seq, data, list)
+	if days != nil {
+		body = s.encodeDaily(seq, days)
+	}
 	n := len(body)
 	if f.Kind == FaultTruncated {
 		// The real answer cut in the middle, framed at its full length: over a network
@@ -347,21 +371,31 @@ var common = []struct {
 	{"SignatureVersion", CodeSigVersionEmpty, CodeSigVersionUnsupported, func(v string) bool { return v == "2.0" }},
 }
 
-// check runs the checks after the fault and returns the code to answer.
-func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) int {
+// check runs the checks after the fault and returns the code to answer and, when the code's
+// usual message is not enough, a message.
+func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) (int, string) {
 	if over {
-		return CodeRateLimit
+		return CodeRateLimit, ""
 	}
 	for _, p := range common {
 		if v := q.Get(p.name); v == "" {
-			return p.missing
+			return p.missing, ""
 		} else if p.valid != nil && !p.valid(v) {
-			return p.invalid
+			return p.invalid, ""
 		}
 	}
 	if code := s.authenticate(c.AppID, q, now.UnixMilli()); code != CodeSuccess {
-		return code
+		return code, ""
 	}
+	code := s.checkAction(c, q, now)
+	if code == CodeSuccess && isDaily(c.Action) {
+		return s.checkDaily(c, q, now)
+	}
+	return code, ""
+}
+
+// checkAction checks the Action's own parameters.
+func (s *Server) checkAction(c *Call, q url.Values, now time.Time) int {
 	asked := q["Metrics[]"]
 	switch {
 	case c.Action == ActionRegion:
@@ -376,6 +410,9 @@ func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) int {
 		if !slices.Contains(metricsOf(c.Action), m) {
 			return CodeBadValue
 		}
+	}
+	if isDaily(c.Action) {
+		return CodeSuccess // its dates: checkDaily
 	}
 	for _, k := range []string{"StartTs", "EndTs"} {
 		if _, err := strconv.ParseInt(q.Get(k), 10, 64); q.Get(k) == "" {

@@ -26,8 +26,10 @@ const (
 )
 
 // planRetentions are how many days of operations data ZEGO's plans keep, longest first:
-// flagship, pro, free.
-var planRetentions = []time.Duration{90 * day, 60 * day, 7 * day}
+// flagship, pro, free. Each is half a day longer than its days: a plan keeps whole days up to
+// yesterday, so at any hour the oldest day it keeps lies within the retention, and the day
+// before it outside.
+var planRetentions = []time.Duration{90*day + 12*time.Hour, 60*day + 12*time.Hour, 7*day + 12*time.Hour}
 
 // dailyMetric ties a metric of GetBizUsage or GetBizQuality to the name ZEGO gives it in
 // Metrics[]; the receiver emits it as zego.daily.<zego>.
@@ -90,8 +92,8 @@ func dailySchedule(action zegoapi.Action, metrics []dailyMetric) func(*Config, m
 			requests:    []request{r},
 			interval:    d.CollectionInterval,
 			intervalKey: "daily::collection_interval",
-			detail: fmt.Sprintf("the days of %s, from %d days back, one value a day stamped at %s; calls only while yesterday is missing, never once it is in",
-				loc, d.LookbackDays, map[bool]string{true: "its 00:00", false: "collection time"}[r.stampDay]),
+			detail: fmt.Sprintf("one value a day, days of %s, %d back at the first poll, stamped at %s",
+				loc, d.LookbackDays, map[bool]string{true: "the day's 00:00", false: "collection time"}[r.stampDay]),
 			timing: timing{
 				newest: func(now time.Time) int64 { return dayStart(now.In(loc), -1) },
 				// Half a day short of whole days, so that a day made longer or shorter by a

@@ -227,7 +227,11 @@ func (r *zegoReceiver) logPlan(leaderElection string) {
 		if s.detail != "" {
 			what += ", " + s.detail
 		}
-		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %d calls a day", p.spec.action, what, s.interval, int64(len(s.requests))*int64(day/s.interval)))
+		calls := fmt.Sprintf("%d calls a day", int64(len(s.requests))*int64(day/s.interval))
+		if s.timing.toNewest {
+			calls = "at most " + calls + ", only while the newest point that can be published is missing"
+		}
+		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %s", p.spec.action, what, s.interval, calls))
 	}
 	secretPlan := "server_secret, fixed until a restart"
 	if r.cfg.ServerSecretFile != "" {

@@ -1,9 +1,9 @@
 // Copyright The zego-otel Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage,
-// GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md), so the receiver and its tests can run
-// without ZEGO credentials.
+// Package zegosim simulates ZEGO's analytics API, the real-time GetRealtimeUsage,
+// GetRealtimeQuality and GetRegionQualityDetail and the daily GetBizUsage and GetBizQuality
+// (docs/zego-api.md), so the receiver and its tests can run without ZEGO credentials.
 //
 // It verifies signatures with its own code (never the receiver's), meters every call
 // on arrival, serves deterministic data (see Value and Region) and injects faults (see
@@ -24,6 +24,12 @@
 //   - GetRegionQualityDetail takes no Metrics[]; Region is all (the default) or one of
 //     RegionNames, Platform all (the default), native or web; anything else gives code
 //     10002. It answers every region each minute, in RegionNames' order.
+//   - GetBizUsage and GetBizQuality take StartDate and EndDate (yyyyMMdd, days of
+//     DailyZone, both inclusive) instead of StartTs and EndTs: one missing gives 10001, a
+//     malformed one or a StartDate after EndDate 10002, and so does a StartDate older than
+//     the plan keeps (DailyRetentionDays up to yesterday; ZEGO documents no code for it), with
+//     a Message naming the range. A day is published DailyPublishAt after the next day's
+//     00:00 (T+1) and answered as {Date, Value}; see DailyValue.
 package zegosim
 
 import (

@@ -130,6 +130,9 @@ type Config struct {
 	PerMinute   int           // quota per AppID per Action over any 60 s; 0 = 3, negative = unlimited
 	PerDay      int           // likewise over any 24 h; 0 = 480
 	ClockOffset time.Duration // server clock = time.Now() + ClockOffset
+	Quirks      bool
+	Logf        func(format string, args ...any) // optional, one line per call, never a secret; may be called concurrently
+
 	// The daily Actions: their days are in DailyZone (nil: Asia/Shanghai); a day is published
 	// DailyPublishAt after the next day's 00:00 (0: 2h; negative: at 00:00); the plan keeps
 	// DailyRetentionDays days up to yesterday (0: 90), and a StartDate before them gets 10002;
@@ -138,8 +141,6 @@ type Config struct {
 	DailyPublishAt     time.Duration
 	DailyRetentionDays int
 	DailyRevisedAfter  time.Duration
-	Quirks      bool
-	Logf        func(format string, args ...any) // optional, one line per call, never a secret; may be called concurrently
 }
 
 // Call is the record of one API call.

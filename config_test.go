@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
-
 	"go.uber.org/zap"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"

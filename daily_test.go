@@ -218,9 +218,9 @@ func TestDailyConfigValidation(t *testing.T) {
 	}
 
 	for _, zone := range []string{"", "Local"} {
-		cfg := testConfig()
-		cfg.Daily.TimeZone = zone
-		assert.ErrorIs(t, cfg.Validate(), errBadTimeZone, "%q: the zone must be named", zone)
+		unnamed := testConfig()
+		unnamed.Daily.TimeZone = zone
+		assert.ErrorIs(t, unnamed.Validate(), errBadTimeZone, "%q: the zone must be named", zone)
 	}
 	cfg = testConfig()
 	cfg.Daily.Timestamps, cfg.Daily.TimeZone, cfg.Daily.LookbackDays = stampDay, "America/New_York", 90

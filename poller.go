@@ -202,10 +202,10 @@ func (p *poller) planRefused(ctx context.Context, t *target, w window, err error
 		return false
 	}
 	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(apiErr.Kind.String()))
+	now := time.Now()
+	p.mu.Lock() // cursorLag reads the timing
 	was := tm.retention
 	tm.retention, tm.plans = tm.plans[0], tm.plans[1:]
-	now := time.Now()
-	p.mu.Lock()
 	if !t.cursor.acknowledged { // acknowledged data that ages out is counted by window
 		if lostMs := now.Add(-tm.retention+retentionMargin).UnixMilli() - t.cursor.afterMs; lostMs > 0 {
 			p.tb.ReceiverZegoDataLost.Add(ctx, lostMs/1000, p.api)

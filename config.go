@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
+	"go.uber.org/zap"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
@@ -46,6 +47,15 @@ var (
 	errLateWindow          = errors.New("late_window out of range")
 	errNoPlatform          = errors.New("name at least one of all, native, web")
 	errBadPlatform         = errors.New("must be one of all, native, web, each once")
+	errBadTimestamps       = errors.New("must be collection (each day once, stamped when received: what stock Prometheus and Datadog take) or day (each day at its 00:00 in time_zone)")
+	errBadTimeZone         = errors.New("must be an IANA time zone name, the zone ZEGO's days are in, e.g. Asia/Shanghai")
+	errBadLookbackDays     = errors.New("must be between 1 and 90, the most days a ZEGO plan keeps")
+)
+
+const (
+	defaultDailyTimeZone     = "Asia/Shanghai"
+	defaultDailyLookbackDays = 7
+	defaultDailyInterval     = time.Hour
 )
 
 // platforms are the values of GetRegionQualityDetail's Platform.
@@ -68,6 +78,20 @@ type RegionQualityConfig struct {
 	Regions []string `mapstructure:"regions"`
 	// CollectionInterval is the time between its polls; 0: the longer of collection_interval and
 	// the shortest interval at which every call of a poll fits the quota.
+	CollectionInterval time.Duration `mapstructure:"collection_interval"`
+}
+
+// DailyConfig sets up GetBizUsage and GetBizQuality, called when a zego.daily.* metric is
+// enabled: one value a day, published the next day (docs/daily.md).
+type DailyConfig struct {
+	// Timestamps is collection (each day's value once, stamped when the receiver first gets it)
+	// or day (each day's value once, stamped at 00:00 of that day in TimeZone).
+	Timestamps string `mapstructure:"timestamps"`
+	// TimeZone is the IANA name of the zone ZEGO's days are in.
+	TimeZone string `mapstructure:"time_zone"`
+	// LookbackDays is how many days, up to yesterday, the first poll asks for.
+	LookbackDays int `mapstructure:"lookback_days"`
+	// CollectionInterval is the time between polls while a day is missing.
 	CollectionInterval time.Duration `mapstructure:"collection_interval"`
 }
 
@@ -105,6 +129,9 @@ type Config struct {
 	// RegionQuality sets up GetRegionQualityDetail, called when a zego.region.* metric is enabled.
 	RegionQuality RegionQualityConfig `mapstructure:"region_quality"`
 
+	// Daily sets up GetBizUsage and GetBizQuality, called when a zego.daily.* metric is enabled.
+	Daily DailyConfig `mapstructure:"daily"`
+
 	// StorageID names a storage extension that keeps the cursor and the quota
 	// ledger across restarts (and, when shared, across leader handoffs).
 	StorageID *component.ID `mapstructure:"storage"`
@@ -130,14 +157,18 @@ func createDefaultConfig() component.Config {
 	client.Endpoint = zegoapi.DefaultEndpoint
 	client.Timeout = defaultTimeout
 	return &Config{
-		ClientConfig:         client,
-		CollectionInterval:   defaultCollectionInterval,
-		InitialDelay:         defaultInitialDelay,
-		DataDelay:            defaultDataDelay,
-		InitialLookback:      defaultInitialLookback,
-		LateWindow:           defaultLateWindow,
-		Quota:                QuotaConfig{PerMinute: defaultQuotaPerMinute, PerDay: defaultQuotaPerDay},
-		RegionQuality:        RegionQualityConfig{Platforms: []string{"all"}},
+		ClientConfig:       client,
+		CollectionInterval: defaultCollectionInterval,
+		InitialDelay:       defaultInitialDelay,
+		DataDelay:          defaultDataDelay,
+		InitialLookback:    defaultInitialLookback,
+		LateWindow:         defaultLateWindow,
+		Quota:              QuotaConfig{PerMinute: defaultQuotaPerMinute, PerDay: defaultQuotaPerDay},
+		RegionQuality:      RegionQualityConfig{Platforms: []string{"all"}},
+		Daily: DailyConfig{
+			Timestamps: stampCollection, TimeZone: defaultDailyTimeZone,
+			LookbackDays: defaultDailyLookbackDays, CollectionInterval: defaultDailyInterval,
+		},
 		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
 	}
 }
@@ -169,6 +200,10 @@ func (cfg Config) Marshal(conf *confmap.Conf) error {
 		return err
 	}
 	enabled := enabledMetrics(cfg.Metrics)
+	used := map[string]bool{} // settings that a called interface shares with one not called
+	for _, spec := range apiSpecs {
+		used[spec.settings] = used[spec.settings] || spec.called(enabled)
+	}
 	for _, spec := range apiSpecs {
 		if spec.called(enabled) {
 			continue
@@ -176,7 +211,7 @@ func (cfg Config) Marshal(conf *confmap.Conf) error {
 		for _, name := range spec.metrics {
 			conf.Delete("metrics" + confmap.KeyDelimiter + name)
 		}
-		if spec.settings != "" {
+		if spec.settings != "" && !used[spec.settings] {
 			conf.Delete(spec.settings)
 		}
 	}
@@ -211,6 +246,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%w, got %v", errLookbackOutOfRange, cfg.InitialLookback))
 	}
 	errs = append(errs, cfg.validateRegionQuality()...)
+	errs = append(errs, cfg.validateDaily()...)
 	errs = append(errs, cfg.validateQuota()...)
 	errs = append(errs, cfg.validateMetrics()...)
 	return errors.Join(errs...)
@@ -235,10 +271,14 @@ func (cfg *Config) validateQuota() []error {
 		if !spec.called(enabled) { // an interface never called has no quota to fit
 			continue
 		}
-		s := spec.schedule(cfg, enabled)
+		s := spec.schedule(cfg, enabled, zap.NewNop())
+		if s.interval <= 0 { // validateDaily names it
+			continue
+		}
 		errs = append(errs, cfg.checkInterval(s.intervalKey, s.interval, spec.action, max(1, len(s.requests)))...)
-		if most := spec.retention - retentionMargin; cfg.LateWindow < 0 || cfg.LateWindow > most {
-			errs = append(errs, fmt.Errorf("%w: late_window %v: %s keeps its points %v, so at most %v (0 turns it off)", errLateWindow, cfg.LateWindow, spec.action, spec.retention, most))
+		tm := s.timing
+		if most := tm.retention - retentionMargin; tm.lateWindow < 0 || tm.lateWindow > most {
+			errs = append(errs, fmt.Errorf("%w: late_window %v: %s keeps its points %v, so at most %v (0 turns it off)", errLateWindow, tm.lateWindow, spec.action, tm.retention, most))
 		}
 	}
 	return errs
@@ -269,6 +309,24 @@ func (cfg *Config) validateRegionQuality() []error {
 	}
 	if rq.CollectionInterval < 0 {
 		errs = append(errs, fmt.Errorf("region_quality::collection_interval %v: %w", rq.CollectionInterval, errNegativeDuration))
+	}
+	return errs
+}
+
+func (cfg *Config) validateDaily() []error {
+	var errs []error
+	d := cfg.Daily
+	if d.Timestamps != stampCollection && d.Timestamps != stampDay {
+		errs = append(errs, fmt.Errorf("daily::timestamps %q: %w", d.Timestamps, errBadTimestamps))
+	}
+	if _, err := time.LoadLocation(d.TimeZone); err != nil || d.TimeZone == "" || d.TimeZone == "Local" {
+		errs = append(errs, fmt.Errorf("daily::time_zone %q: %w", d.TimeZone, errBadTimeZone))
+	}
+	if d.LookbackDays < 1 || d.LookbackDays > int(planRetentions[0]/day) {
+		errs = append(errs, fmt.Errorf("daily::lookback_days %d: %w", d.LookbackDays, errBadLookbackDays))
+	}
+	if d.CollectionInterval <= 0 {
+		errs = append(errs, fmt.Errorf("daily::collection_interval %v: %w", d.CollectionInterval, errNonPositive))
 	}
 	return errs
 }

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.uber.org/zap"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
@@ -233,7 +234,7 @@ func TestDefaultConfigNeedsOnlyCredentials(t *testing.T) {
 // asked is what a poll asks api for under cfg: the ZEGO names of its enabled metrics.
 func asked(cfg *Config, api zegoapi.Action) []string {
 	spec := apiSpecs[slices.IndexFunc(apiSpecs, func(s apiSpec) bool { return s.action == api })]
-	return spec.schedule(cfg, enabledMetrics(cfg.Metrics)).requests[0].query(0, 0).Metrics
+	return spec.schedule(cfg, enabledMetrics(cfg.Metrics), zap.NewNop()).requests[0].query(0, 0).Metrics
 }
 
 // The Collector keeps every receiver's marshaled configuration for its whole run, so the metrics

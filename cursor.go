@@ -4,7 +4,10 @@
 package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
+	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -38,35 +41,70 @@ type cursor struct {
 	// nothing is known before knownFromMs, so nothing there is taken for late.
 	knownFromMs int64
 	delivered   []int64
+	// values are the values delivered at each of those times, by series, kept only for a
+	// revisable request (nil otherwise), to tell a revision from a repeat.
+	values map[int64]map[string]float64
 }
 
-// next is the window to ask for at now: from the cursor (or, the very first time, from
-// initialLookback before the newest published point) to now - dataDelay, and lateWindow
-// further back for late points. A cursor older than ZEGO's retention is clamped; lostMs is
-// what aged out of acknowledged data. What lies behind the late window is forgotten.
-func (c *cursor) next(now time.Time, dataDelay, initialLookback, retention, lateWindow time.Duration) (w window, lostMs int64) {
-	untilMs := now.Add(-dataDelay).UnixMilli()
+// next is the window to ask for at now: from the cursor (or, the very first time, from the
+// lookback before the newest point that can be published) to that newest point, and the late
+// window further back for late points. A cursor older than ZEGO's retention is clamped; lostMs
+// is what aged out of acknowledged data. What lies behind the late window is forgotten.
+func (c *cursor) next(now time.Time, tm timing) (w window, lostMs int64) {
+	untilMs := tm.newest(now)
 	if c.afterMs == 0 {
-		c.afterMs = untilMs - initialLookback.Milliseconds()
+		c.afterMs = untilMs - tm.lookback.Milliseconds()
 		c.knownFromMs = c.afterMs
 	}
-	oldest := now.Add(-retention + retentionMargin).UnixMilli()
+	oldest := now.Add(-tm.retention + retentionMargin).UnixMilli()
 	if c.afterMs < oldest {
 		if c.acknowledged {
 			lostMs = oldest - c.afterMs
 		}
 		c.afterMs = oldest
 	}
-	c.knownFromMs = max(c.knownFromMs, c.afterMs-lateWindow.Milliseconds(), oldest)
+	c.knownFromMs = max(c.knownFromMs, c.afterMs-tm.lateWindow.Milliseconds(), oldest)
 	c.delivered = slices.DeleteFunc(c.delivered, func(ms int64) bool { return ms <= c.knownFromMs })
+	maps.DeleteFunc(c.values, func(ms int64, _ map[string]float64) bool { return ms <= c.knownFromMs })
 	return window{lateMs: min(c.knownFromMs, c.afterMs), afterMs: c.afterMs, untilMs: untilMs}, lostMs
 }
 
 // advance moves past w once the pipeline took its new points, at times (ascending), or
-// refused them for good.
-func (c *cursor) advance(w window, times []int64) {
-	c.afterMs, c.acknowledged = w.untilMs, true
+// refused them for good: to the end of w or, toNewest, to the newest of times.
+func (c *cursor) advance(w window, times []int64, toNewest bool) {
+	switch {
+	case !toNewest:
+		c.afterMs = w.untilMs
+	case len(times) > 0:
+		c.afterMs = times[len(times)-1]
+	}
+	c.acknowledged = true
 	c.delivered = append(c.delivered, times...)
+}
+
+// remember keeps the values delivered at each time, by series.
+func (c *cursor) remember(values map[int64]map[string]float64) {
+	if c.values == nil {
+		c.values = map[int64]map[string]float64{}
+	}
+	maps.Copy(c.values, values)
+}
+
+// revised counts the values that differ from those last seen at the same time in the same
+// series, and remembers them, so that each revision counts once. What was delivered stands.
+func (c *cursor) revised(values map[int64]map[string]float64) (n int, first string) {
+	for _, ms := range slices.Sorted(maps.Keys(values)) {
+		for _, series := range slices.Sorted(maps.Keys(values[ms])) {
+			was, ok := c.values[ms][series]
+			if now := values[ms][series]; ok && was != now {
+				c.values[ms][series] = now
+				if n++; n == 1 {
+					first = fmt.Sprintf("%s of %s: %v, now %v", series, msTime(ms).Format(time.RFC3339), was, now)
+				}
+			}
+		}
+	}
+	return n, first
 }
 
 // wasDelivered reports whether a point at ms was delivered.
@@ -85,10 +123,12 @@ func (c *cursor) deliveredLate(times []int64) {
 // acknowledged, so that a restart before any delivery starts from initial_lookback again.
 // DeliveredMs holds the first time delivered after KnownFromMs, then the step to each next one:
 // at one point a second, a 10-minute late window keeps about 600 steps of "1000," (3 KB).
+// Values are a revisable request's delivered values, by time (ms, as text) and series.
 type savedCursor struct {
-	AfterMs     int64   `json:"after_ms"`
-	KnownFromMs int64   `json:"known_from_ms,omitempty"`
-	DeliveredMs []int64 `json:"delivered_ms,omitempty"`
+	AfterMs     int64                         `json:"after_ms"`
+	KnownFromMs int64                         `json:"known_from_ms,omitempty"`
+	DeliveredMs []int64                       `json:"delivered_ms,omitempty"`
+	Values      map[string]map[string]float64 `json:"values,omitempty"`
 }
 
 func (c *cursor) saved() savedCursor {
@@ -99,6 +139,12 @@ func (c *cursor) saved() savedCursor {
 	last := int64(0)
 	for _, ms := range c.delivered {
 		s.DeliveredMs, last = append(s.DeliveredMs, ms-last), ms
+	}
+	for ms, v := range c.values {
+		if s.Values == nil {
+			s.Values = map[string]map[string]float64{}
+		}
+		s.Values[strconv.FormatInt(ms, 10)] = v
 	}
 	return s
 }
@@ -115,5 +161,11 @@ func (c *cursor) restore(s savedCursor) {
 	for _, step := range s.DeliveredMs {
 		last += step
 		c.delivered = append(c.delivered, last)
+	}
+	c.values = nil
+	for text, v := range s.Values {
+		if ms, err := strconv.ParseInt(text, 10, 64); err == nil {
+			c.remember(map[int64]map[string]float64{ms: v})
+		}
 	}
 }

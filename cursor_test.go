@@ -11,6 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+
+	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
 )
 
 // Every move of the cursor, one poll at a time, at 12:00 with the default data_delay (3m),
@@ -72,11 +75,11 @@ func TestCursor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.start
-			w, lostMs := c.next(noon, 3*time.Minute, 3*time.Minute, cmp.Or(tt.retention, 2*time.Hour), max(0, cmp.Or(tt.lateWindow, 10*time.Minute)))
+			w, lostMs := c.next(noon, testTiming(3*time.Minute, 3*time.Minute, cmp.Or(tt.retention, 2*time.Hour), max(0, cmp.Or(tt.lateWindow, 10*time.Minute))))
 			assert.Equal(t, tt.want, w)
 			assert.Equal(t, tt.wantLost, time.Duration(lostMs)*time.Millisecond)
 			if tt.advance != nil {
-				c.advance(w, tt.advance)
+				c.advance(w, tt.advance, false)
 			}
 			if len(c.delivered) == 0 {
 				c.delivered = nil // as restore leaves it
@@ -119,12 +122,12 @@ func TestCursorCheckpointSize(t *testing.T) {
 	c := cursor{afterMs: now.Add(-20 * time.Minute).UnixMilli(), acknowledged: true}
 	for range 10 { // polls at the default interval, a point every second
 		now = now.Add(defaultCollectionInterval)
-		w, _ := c.next(now, defaultDataDelay, defaultInitialLookback, 2*time.Hour, defaultLateWindow)
+		w, _ := c.next(now, testTiming(defaultDataDelay, defaultInitialLookback, 2*time.Hour, defaultLateWindow))
 		var times []int64
 		for ms := w.afterMs + 1000; ms <= w.untilMs; ms += 1000 {
 			times = append(times, ms)
 		}
-		c.advance(w, times)
+		c.advance(w, times, false)
 	}
 	raw, err := json.Marshal(c.saved())
 	require.NoError(t, err)
@@ -132,4 +135,48 @@ func TestCursorCheckpointSize(t *testing.T) {
 	assert.Len(t, c.delivered, seconds)
 	assert.LessOrEqual(t, len(raw), 5*seconds+100)
 	t.Logf("a cursor with late_window %v at one point a second: %d bytes", defaultLateWindow, len(raw))
+}
+
+// testTiming is a real-time interface's timing.
+func testTiming(dataDelay, initialLookback, retention, lateWindow time.Duration) timing {
+	return realtimeTiming(&Config{DataDelay: dataDelay, InitialLookback: initialLookback, LateWindow: lateWindow}, retention)
+}
+
+// A daily cursor moves only to the newest day received: an answer without yesterday leaves the
+// window as it was (the next poll asks again), and once yesterday is in the window is empty
+// until the day after can be published. Each window reaches a day behind the cursor, to re-read
+// the newest delivered day.
+func TestDailyCursor(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Daily.LookbackDays = 3
+	tm := dailySchedule(zegoapi.ActionBizUsage, bizUsageMetrics)(cfg, nil, zap.NewNop()).timing
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	dec := func(d int) int64 { return time.Date(2026, 12, d, 0, 0, 0, 0, shanghai).UnixMilli() }
+	now := time.Date(2026, 12, 8, 3, 0, 0, 0, shanghai) // yesterday is the 7th
+
+	var c cursor
+	w, _ := c.next(now, tm)
+	assert.Equal(t, dec(7), w.untilMs)
+	assert.Equal(t, []int64{dec(5), dec(6), dec(7)}, dailyTimes(w), "lookback_days 3: the 5th to the 7th")
+	c.advance(w, []int64{dec(5), dec(6)}, true) // the 7th not published yet
+	w, _ = c.next(now, tm)
+	assert.False(t, w.empty())
+	assert.Equal(t, []int64{dec(7)}, dailyTimes(w), "asks again for the 7th")
+	assert.True(t, w.behind(dec(6)), "and re-reads the 6th")
+	c.advance(w, []int64{dec(7)}, true)
+	w, _ = c.next(now.Add(20*time.Hour), tm) // 23:00 on the 8th
+	assert.True(t, w.empty(), "yesterday is in: nothing to ask until the 9th")
+	w, _ = c.next(now.Add(21*time.Hour), tm) // 00:00 on the 9th
+	assert.Equal(t, []int64{dec(8)}, dailyTimes(w))
+	q := dailyRequest{action: zegoapi.ActionBizUsage, loc: shanghai}.query(w.lateMs, w.untilMs)
+	assert.Equal(t, [2]string{"20261207", "20261208"}, [2]string{q.StartDate, q.EndDate}, "from the newest day delivered")
+}
+
+// dailyTimes are the day starts (in Shanghai) that w holds as new.
+func dailyTimes(w window) []int64 {
+	var out []int64
+	for ms := w.untilMs; w.contains(ms); ms -= int64(day / time.Millisecond) {
+		out = append([]int64{ms}, out...)
+	}
+	return out
 }

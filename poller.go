@@ -62,14 +62,15 @@ type poller struct {
 	ledger  *quotaLedger
 
 	// Touched only by the poll loop.
-	backoff      backoff
-	failures     causeLog
-	refusals     causeLog
-	warnedBadPts bool
-	losing       bool      // data aged out since the last delivery
-	lastLate     time.Time // when late points last came
-	delivered    bool
-	signedGen    uint64 // the ServerSecret's generation when the last call was signed
+	backoff       backoff
+	failures      causeLog
+	refusals      causeLog
+	warnedBadPts  bool
+	warnedRevised bool
+	losing        bool      // data aged out since the last delivery
+	lastLate      time.Time // when late points last came
+	delivered     bool
+	signedGen     uint64 // the ServerSecret's generation when the last call was signed
 }
 
 // target is a request and where its next window starts.
@@ -114,7 +115,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 	if !due {
 		return
 	}
-	if w.length() > largeWindow {
+	if tm := p.schedule.timing; tm.backfill > 0 && w.length() > tm.backfill {
 		select {
 		case p.slots <- struct{}{}:
 			defer func() { <-p.slots }()
@@ -128,28 +129,93 @@ func (p *poller) poll(ctx context.Context, t *target) {
 		answer, err = p.call(ctx, t, w)
 	}
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !p.planRefused(ctx, t, w, err) {
 			p.failed(ctx, err)
 		}
 		return
 	}
 	p.succeeded(ctx)
 	md, invalid, times := p.collect(t, answer, w.contains)
-	late, lateInvalid, lateTimes := p.collect(t, answer, func(ms int64) bool { return w.behind(ms) && !t.cursor.wasDelivered(ms) })
+	isLate := func(ms int64) bool { return w.behind(ms) && !t.cursor.wasDelivered(ms) }
+	late, lateInvalid, lateTimes := p.collect(t, answer, isLate)
 	p.countInvalid(ctx, invalid+lateInvalid+answer.Invalid, answer.RequestID)
+	rv, revisable := t.request.(revisable)
+	if revisable {
+		p.countRevised(ctx, t, rv.values(answer, func(ms int64) bool { return w.behind(ms) && t.cursor.wasDelivered(ms) }))
+	}
 	if !p.deliver(ctx, md, w, times) {
 		return
 	}
 	p.mu.Lock()
-	t.cursor.advance(w, times)
+	t.cursor.advance(w, times, p.schedule.timing.toNewest)
+	if revisable {
+		t.cursor.remember(rv.values(answer, w.contains))
+	}
 	p.mu.Unlock()
 	p.losing = false
 	if p.deliverLate(ctx, late, w, lateTimes) {
 		p.mu.Lock()
 		t.cursor.deliveredLate(lateTimes)
+		if revisable {
+			t.cursor.remember(rv.values(answer, isLate))
+		}
 		p.mu.Unlock()
 	}
 	p.save(ctx)
+}
+
+// A revisable request's points may be reported again with other values after they were
+// delivered (a day of ZEGO's operations data): the poller keeps what it delivered within the
+// late window, counts the revisions it sees there and leaves the delivered values standing.
+type revisable interface {
+	request
+	// values are the values of a at the times take accepts, by time and series (the first in
+	// answer order wins, as in record).
+	values(a *zegoapi.Answer, take func(ms int64) bool) map[int64]map[string]float64
+}
+
+// countRevised counts the values re-read behind t's cursor that differ from those delivered,
+// and warns about the first such revision.
+func (p *poller) countRevised(ctx context.Context, t *target, values map[int64]map[string]float64) {
+	p.mu.Lock()
+	n, first := t.cursor.revised(values)
+	p.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	p.tb.ReceiverZegoPointsRevised.Add(ctx, int64(n), p.api)
+	log := p.logger.Debug
+	if !p.warnedRevised { // once: the count is in otelcol_receiver_zego_points_revised
+		p.warnedRevised, log = true, p.logger.Warn
+	}
+	log("ZEGO reported delivered points again with other values; the values delivered first stand and the new ones are not sent",
+		zap.Int("points", n), zap.String("first", first))
+}
+
+// planRefused handles ZEGO's refusal (code 10002) of a range longer than the next smaller plan
+// of t's interface keeps: the App's plan keeps less. The interface falls back to that plan's
+// retention from the next poll on, without a backoff; what lies beyond it is lost.
+func (p *poller) planRefused(ctx context.Context, t *target, w window, err error) bool {
+	var apiErr *zegoapi.APIError
+	tm := &p.schedule.timing
+	if !errors.As(err, &apiErr) || apiErr.Code != zegoapi.CodeBadValue || len(tm.plans) == 0 || w.length() <= tm.plans[0] {
+		return false
+	}
+	p.tb.ReceiverZegoAPICalls.Add(ctx, 1, p.api, outcome(apiErr.Kind.String()))
+	now := time.Now()
+	p.mu.Lock() // cursorLag reads the timing
+	was := tm.retention
+	tm.retention, tm.plans = tm.plans[0], tm.plans[1:]
+	if !t.cursor.acknowledged { // acknowledged data that ages out is counted by window
+		if lostMs := now.Add(-tm.retention+retentionMargin).UnixMilli() - t.cursor.afterMs; lostMs > 0 {
+			p.tb.ReceiverZegoDataLost.Add(ctx, lostMs/1000, p.api)
+		}
+	}
+	p.mu.Unlock()
+	days := int(tm.retention / day)
+	p.logger.Warn(fmt.Sprintf("ZEGO refused a range of %v: the App's plan keeps less than %v; asking for the %d days a smaller plan keeps from the next poll on; set daily::lookback_days to %d or less to ask for that from the start",
+		w.length(), was, days, days), zap.Int64("code", apiErr.Code), zap.String("message", apiErr.Message))
+	return true
 }
 
 // window is t's next window, and whether a call for it is due now: it is not when it is empty,
@@ -158,7 +224,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 func (p *poller) window(ctx context.Context, t *target) (window, bool) {
 	now := time.Now()
 	p.mu.Lock()
-	w, lostMs := t.cursor.next(now, p.cfg.DataDelay, p.cfg.InitialLookback, p.spec.retention, p.cfg.LateWindow)
+	w, lostMs := t.cursor.next(now, p.schedule.timing)
 	quotaAllows := p.ledger.allow(now)
 	p.mu.Unlock()
 	if lostMs > 0 {
@@ -168,7 +234,7 @@ func (p *poller) window(ctx context.Context, t *target) (window, bool) {
 			p.losing, log = true, p.logger.Warn
 		}
 		log("Data aged out of ZEGO's retention before it could be fetched; it is lost",
-			zap.Duration("retention", p.spec.retention), zap.Int64("lost_seconds", lostMs/1000),
+			zap.Duration("retention", p.schedule.timing.retention), zap.Int64("lost_seconds", lostMs/1000),
 			zap.Time("from", msTime(w.afterMs-lostMs)), zap.Time("to", msTime(w.afterMs)))
 	}
 	switch {
@@ -243,7 +309,7 @@ func (p *poller) deliverLate(ctx context.Context, md pmetric.Metrics, w window, 
 	log := p.logger.Debug
 	// Once an episode, which ends when no point came late for a late window: the count is in
 	// otelcol_receiver_zego_points_late.
-	if p.lastLate.IsZero() || time.Since(p.lastLate) > p.cfg.LateWindow {
+	if p.lastLate.IsZero() || time.Since(p.lastLate) > p.schedule.timing.lateWindow {
 		log = p.logger.Warn
 	}
 	p.lastLate = time.Now()
@@ -352,7 +418,7 @@ func (p *poller) restore(ctx context.Context) ([]string, bool) {
 		if found {
 			c.restore(cp.Cursors[t.name()])
 		}
-		from := fmt.Sprintf("initial_lookback: %s before now - data_delay", p.cfg.InitialLookback)
+		from := p.schedule.timing.lookbackFrom
 		switch {
 		case c.acknowledged && found:
 			from = "checkpoint at " + msTime(c.afterMs).Format(time.RFC3339)
@@ -402,7 +468,8 @@ func (p *poller) save(ctx context.Context) {
 	p.store.save(ctx, cp)
 }
 
-// cursorLag is how old the oldest cursor is; false before one is set.
+// cursorLag is how far the oldest cursor is behind the newest point that can be had now;
+// false before one is set.
 func (p *poller) cursorLag() (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -412,7 +479,7 @@ func (p *poller) cursorLag() (time.Duration, bool) {
 			oldest = min(oldest, t.cursor.afterMs)
 		}
 	}
-	return time.Since(msTime(oldest)), oldest != math.MaxInt64
+	return p.schedule.timing.lag(time.Now(), oldest), oldest != math.MaxInt64
 }
 
 func (p *poller) quotaLeft() int {

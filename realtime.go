@@ -5,11 +5,13 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
 
 	"github.com/zego-otel/zegoreceiver/internal/metadata"
 	"github.com/zego-otel/zegoreceiver/internal/zegoapi"
@@ -55,16 +57,30 @@ func realtimeNames(ms []realtimeMetric) []string {
 	return names
 }
 
-// realtimeSchedule polls action every collection_interval, with one call for its enabled metrics.
-func realtimeSchedule(action zegoapi.Action, metrics []realtimeMetric) func(*Config, map[string]bool) schedule {
-	return func(cfg *Config, enabled map[string]bool) schedule {
+// realtimeSchedule polls action every collection_interval, with one call for its enabled
+// metrics; ZEGO keeps its points for retention.
+func realtimeSchedule(action zegoapi.Action, metrics []realtimeMetric, retention time.Duration) func(*Config, map[string]bool, *zap.Logger) schedule {
+	return func(cfg *Config, enabled map[string]bool, _ *zap.Logger) schedule {
 		r := realtimeRequest{action: action}
 		for _, m := range metrics {
 			if enabled[m.name()] {
 				r.metrics = append(r.metrics, m)
 			}
 		}
-		return schedule{requests: []request{r}, interval: cfg.CollectionInterval, intervalKey: "collection_interval"}
+		return schedule{requests: []request{r}, interval: cfg.CollectionInterval, intervalKey: "collection_interval", timing: realtimeTiming(cfg, retention)}
+	}
+}
+
+// realtimeTiming: a point can be had data_delay after its time; the cursor moves to the end of
+// each window.
+func realtimeTiming(cfg *Config, retention time.Duration) timing {
+	return timing{
+		newest:       func(now time.Time) int64 { return now.Add(-cfg.DataDelay).UnixMilli() },
+		lookback:     cfg.InitialLookback,
+		lookbackFrom: fmt.Sprintf("initial_lookback: %s before now - data_delay", cfg.InitialLookback),
+		retention:    retention,
+		lateWindow:   cfg.LateWindow,
+		backfill:     largeWindow,
 	}
 }
 

@@ -68,13 +68,14 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			continue
 		}
 		p := &poller{
-			spec: spec, schedule: spec.schedule(cfg, enabled), cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
+			spec: spec, cfg: cfg, next: next, obsrecv: obsrecv, tb: tb,
 			api:    metric.WithAttributeSet(attribute.NewSet(appID, attribute.String("api", spec.attr.String()))),
 			logger: logger.With(zap.String("api", string(spec.action))),
 			// A gauge point from ZEGO is an instant reading: no start timestamp.
 			mb:    metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0)),
 			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout), health: &r.health,
 		}
+		p.schedule = spec.schedule(cfg, enabled, p.logger)
 		rb := p.mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
 		p.resource = rb.Emit()
@@ -222,7 +223,11 @@ func (r *zegoReceiver) logPlan(leaderElection string) {
 		if s.detail != "" {
 			what += ", " + s.detail
 		}
-		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %d calls a day", p.spec.action, what, s.interval, int64(len(s.requests))*int64(day/s.interval)))
+		calls := fmt.Sprintf("%d calls a day", int64(len(s.requests))*int64(day/s.interval))
+		if s.timing.toNewest {
+			calls = "at most " + calls + ", only while the newest point that can be published is missing"
+		}
+		apis = append(apis, fmt.Sprintf("%s (%s) every %v: %s", p.spec.action, what, s.interval, calls))
 	}
 	secretPlan := "server_secret, fixed until a restart"
 	if r.cfg.ServerSecretFile != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
@@ -48,9 +49,9 @@ func regionMetricNames() []string {
 }
 
 // regionSchedule calls GetRegionQualityDetail once for each platform, every regionInterval.
-func regionSchedule(cfg *Config, _ map[string]bool) schedule {
+func regionSchedule(cfg *Config, _ map[string]bool, _ *zap.Logger) schedule {
 	keep := regionFilter(cfg.RegionQuality.Regions)
-	s := schedule{interval: cfg.regionInterval(), intervalKey: "region_quality::collection_interval"}
+	s := schedule{interval: cfg.regionInterval(), intervalKey: "region_quality::collection_interval", timing: realtimeTiming(cfg, time.Hour)}
 	for _, platform := range cfg.RegionQuality.Platforms {
 		s.requests = append(s.requests, regionRequest{platform, keep})
 	}

@@ -47,7 +47,7 @@ trap cleanup EXIT
 
 if [[ $mode == demo ]]; then
   bin/zegosim -listen 127.0.0.1:0 -addr-file "$tmp/zegosim.addr" -app "$demo_app_id:$demo_secret" \
-    -delay 5s -late-every 20 -per-minute 30 -per-day 50000 &
+    -delay 5s -late-every 20 -per-minute 30 -per-day 50000 -daily-publish-at 0 &
   pids+=($!) names+=(zegosim)
   for _ in $(seq 100); do # up to 10 s for the simulator to listen
     [[ -s $tmp/zegosim.addr ]] && break
@@ -66,6 +66,8 @@ if [[ $mode == demo ]]; then
     collector:  bin/otelcol-zego --config $config  (a poll every 5 s)
     metrics:    printed below by the debug exporter within seconds of the start, and served at
                 http://localhost:8889/metrics  (try: curl -s localhost:8889/metrics | grep zego_)
+    daily:      yesterday's zego.daily.publish_count (GetBizUsage, one value a day) at the first poll,
+                sent once, stamped when received; the next day's once it is published
     late points: the simulator publishes one second in twenty 8 s late; the collector delivers
                 them once, late, and says so once ("ZEGO published points later than data_delay")
     rotate the secret, as ZEGO's console and then a Kubernetes Secret would; calls fail with

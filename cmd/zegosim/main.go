@@ -1,8 +1,8 @@
 // Copyright The zego-otel Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Command zegosim serves a local simulator of ZEGO's real-time analytics API
-// (GetRealtimeUsage, GetRealtimeQuality and GetRegionQualityDetail), so the receiver
+// Command zegosim serves a local simulator of ZEGO's analytics API (GetRealtimeUsage,
+// GetRealtimeQuality, GetRegionQualityDetail and the daily GetBizUsage and GetBizQuality), so the receiver
 // can run without ZEGO credentials. Run "zegosim -help" for the flags, admin endpoints
 // and fault kinds.
 package main
@@ -28,9 +28,10 @@ import (
 
 const usage = `zegosim simulates ZEGO's analytics API at /?Action=GetRealtimeUsage,
 /?Action=GetRealtimeQuality and /?Action=GetRegionQualityDetail (Region=all or a
-Chinese name such as 巴西, Platform=all|native|web): ZEGO's signature checks, its
-quota per AppID and Action (over it: HTTP 200 with Code 30002) and deterministic
-data.
+Chinese name such as 巴西, Platform=all|native|web), and the daily
+/?Action=GetBizUsage and /?Action=GetBizQuality (StartDate, EndDate yyyyMMdd; one
+value a day, published the next day): ZEGO's signature checks, its quota per
+AppID and Action (over it: HTTP 200 with Code 30002) and deterministic data.
 
 Usage: zegosim (-app ID:SECRET ... | -any-secret SECRET) [flags]
 
@@ -57,6 +58,7 @@ Flags:
 // options is the parsed command line.
 type options struct {
 	listen, addrFile, tlsCert, tlsKey string
+	dailyZone                         string
 	verbose                           bool
 	cfg                               zegosim.Config
 }
@@ -107,6 +109,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.cfg.PerMinute, "per-minute", 3, "quota per AppID and Action over any 60 s; 0 = unlimited")
 	fs.IntVar(&o.cfg.PerDay, "per-day", 480, "quota per AppID and Action over any 24 h; 0 = unlimited")
 	fs.DurationVar(&o.cfg.ClockOffset, "clock-offset", 0, "skew the server clock (11m trips the 10-minute Timestamp check)")
+	fs.StringVar(&o.dailyZone, "daily-zone", "Asia/Shanghai", "the IANA time `zone` of the daily Actions' days")
+	fs.DurationVar(&o.cfg.DailyPublishAt, "daily-publish-at", 2*time.Hour, "when after 00:00 of the next day a day is published (T+1); 0 = at 00:00")
+	fs.IntVar(&o.cfg.DailyRetentionDays, "daily-retention-days", 90, "how many `days` up to yesterday the plan keeps (ZEGO: 7, 60 or 90); an older StartDate gets 10002")
+	fs.DurationVar(&o.cfg.DailyRevisedAfter, "daily-revised-after", 0, "a day's values change this long after its publication (0: never)")
 	fs.BoolVar(&o.cfg.Quirks, "quirks", false, "answer in the odd shapes ZEGO's page shows (bare-number RequestId, 1000.0, shuffled points...)")
 	fs.BoolVar(&o.verbose, "v", false, "log each call to stderr (never a secret, signature or nonce)")
 	if err := fs.Parse(args); err != nil {
@@ -125,6 +131,11 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return fail("no credentials: give -app ID:SECRET or -any-secret SECRET")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return fail("-tls-cert and -tls-key go together")
+	case o.cfg.DailyRetentionDays < 1:
+		return fail("-daily-retention-days must be at least 1")
+	}
+	if _, err := time.LoadLocation(o.dailyZone); err != nil || o.dailyZone == "" {
+		return fail(fmt.Sprintf("-daily-zone %q is not an IANA time zone name", o.dailyZone))
 	}
 	// On the command line 0 means none; in zegosim.Config it means the default.
 	if o.cfg.Delay <= 0 {
@@ -136,6 +147,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if o.cfg.PerDay <= 0 {
 		o.cfg.PerDay = -1
 	}
+	if o.cfg.DailyPublishAt <= 0 {
+		o.cfg.DailyPublishAt = -1
+	}
 	return o, nil
 }
 
@@ -145,6 +159,7 @@ func serve(o options) error {
 	if o.verbose {
 		o.cfg.Logf = logger.Printf
 	}
+	o.cfg.DailyZone, _ = time.LoadLocation(o.dailyZone) // parse checked it
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err

@@ -9,10 +9,14 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 )
 
 // Point is one sample of a metric; its Value is NaN when ZEGO's was missing or not a finite
-// number.
+// number. A daily interface's value carries a Date (yyyyMMdd) instead of a Timestamp: its
+// TimestampMs is then that day's 00:00 UTC, which the caller places in its own time zone (ZEGO
+// does not say which zone its days are in). A field of its own would add a third to every
+// real-time point in memory.
 type Point struct {
 	TimestampMs int64
 	Value       float64
@@ -43,14 +47,21 @@ type Answer struct {
 // Metrics or as an array; numbers written as floats (1000.0); for Code, Timestamp, Value and
 // the fields of GetRegionQualityDetail's blocks, a string holding a number; and a block as an
 // object or as an array of one.
-func Decode(body []byte) (*Answer, error) {
+func Decode(body []byte) (*Answer, error) { return decode[point](body) }
+
+// DecodeDaily parses an answer of GetBizUsage or GetBizQuality, whose values carry a Date
+// (yyyyMMdd, a string or a number) instead of a Timestamp: each Point's TimestampMs is that
+// day's 00:00 UTC. It accepts what Decode accepts.
+func DecodeDaily(body []byte) (*Answer, error) { return decode[datedPoint](body) }
+
+func decode[P sample](body []byte) (*Answer, error) {
 	// Data is documented as an Array, but ZEGO's example shows an object holding Metrics: the
 	// object is tried first, the array only if Data turns out to be one.
-	var env envelope[node]
+	var env envelope[node[P]]
 	err := json.Unmarshal(body, &env)
-	nodes := []node{env.Data}
+	nodes := []node[P]{env.Data}
 	if dataMismatch(err) {
-		var list envelope[[]node]
+		var list envelope[[]node[P]]
 		err = json.Unmarshal(body, &list)
 		nodes = list.Data
 	}
@@ -70,7 +81,7 @@ func Decode(body []byte) (*Answer, error) {
 	if dataMismatch(err) {
 		return nil, fmt.Errorf("not ZEGO's answer: Data is neither an object nor an array: %w", err)
 	}
-	a.collect(nodes)
+	collect(a, nodes)
 	return a, nil
 }
 
@@ -87,13 +98,13 @@ type envelope[D any] struct {
 }
 
 // collect gathers the series of ns and of the Metrics they hold, depth first.
-func (a *Answer) collect(ns []node) {
+func collect[P sample](a *Answer, ns []node[P]) {
 	for _, n := range ns {
 		if n.Metric != "" {
 			s := Series{Metric: n.Metric}
 			for _, p := range n.Values {
-				ts, okTS := timestamp(p.Timestamp)
-				v, okV := finite(p.Value)
+				ts, okTS := p.time()
+				v, okV := finite(p.value())
 				switch {
 				case !okTS:
 					a.Invalid++
@@ -107,23 +118,52 @@ func (a *Answer) collect(ns []node) {
 			a.Series = append(a.Series, s)
 		}
 		a.collectRegions(n.List)
-		a.collect(n.Metrics)
+		collect(a, n.Metrics)
 	}
 }
 
 // node is an element of Data or Metrics: a metric, a holder of Metrics or of a region List, or
 // several of these.
-type node struct {
-	Metric  string   `json:"Metric"`
-	Values  []point  `json:"Values"`
-	Metrics []node   `json:"Metrics"`
-	List    []minute `json:"List"`
+type node[P sample] struct {
+	Metric  string    `json:"Metric"`
+	Values  []P       `json:"Values"`
+	Metrics []node[P] `json:"Metrics"`
+	List    []minute  `json:"List"`
+}
+
+// sample is a Values element: when it is, and its value.
+type sample interface {
+	point | datedPoint
+	time() (ms int64, ok bool)
+	value() any
 }
 
 // point is a Values element; an element that is not an object decodes as a zero point, which
 // is invalid: one odd point costs that point only. Its fields are numbers, or strings holding
 // numbers (see finite).
 type point struct{ Timestamp, Value any }
+
+func (p point) time() (int64, bool) { return timestamp(p.Timestamp) }
+func (p point) value() any          { return p.Value }
+
+// datedPoint is a daily interface's Values element: a Date, yyyyMMdd, as a string or a number.
+type datedPoint struct{ Date, Value any }
+
+func (p datedPoint) time() (int64, bool) { return date(p.Date) }
+func (p datedPoint) value() any          { return p.Value }
+
+// date is a Date's 00:00 UTC in ms.
+func date(v any) (int64, bool) {
+	s, ok := v.(string)
+	if f, isNum := v.(float64); isNum && f == math.Trunc(f) && f >= 0 && f < 1e8 {
+		s, ok = strconv.FormatFloat(f, 'f', 0, 64), true
+	}
+	if !ok || len(s) != len("20060102") {
+		return 0, false
+	}
+	t, err := time.Parse("20060102", s)
+	return t.UnixMilli(), err == nil
+}
 
 // timestamp is a finite Timestamp in UTC ms within float64's exact integers, to the ms.
 func timestamp(v any) (int64, bool) {

@@ -10,10 +10,23 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// TestDecodeDaily: a daily answer's Date (yyyyMMdd, a string or a number) is its day's 00:00
+// UTC; a value with no usable Date fits no window and is counted invalid.
+func TestDecodeDaily(t *testing.T) {
+	body := `{"Code":0,"RequestId":"r","Data":[{"Metric":"publish_count","Values":[{"Date":"20261206","Value":"120"},{"Date":20261207,"Value":130.0},{"Date":"2026-12-08","Value":1},{"Date":"20261332","Value":1},{"Timestamp":1000,"Value":1},{"Date":"20261205","Value":null}]}]}`
+	got, err := DecodeDaily([]byte(body))
+	require.NoError(t, err)
+	assert.True(t, math.IsNaN(got.Series[0].Points[2].Value), "a null value at a usable Date")
+	got.Series[0].Points[2].Value = unusable
+	day := func(s string) int64 { d, _ := time.Parse("20060102", s); return d.UnixMilli() }
+	assert.Equal(t, &Answer{RequestID: "r", Series: []Series{{"publish_count", []Point{{day("20261206"), 120}, {day("20261207"), 130}, {day("20261205"), unusable}}}}, Invalid: 3}, got)
+}
 
 func TestDecode(t *testing.T) {
 	tests := []struct {

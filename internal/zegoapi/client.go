@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package zegoapi calls ZEGO's real-time monitoring interfaces GetRealtimeUsage,
-// GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md): it signs each request,
+// GetRealtimeQuality and GetRegionQualityDetail, and its daily operations data GetBizUsage and
+// GetBizQuality (docs/zego-api.md): it signs each request,
 // decodes answers, and classifies failures by what they call for.
 package zegoapi
 
@@ -29,6 +30,9 @@ const (
 	ActionUsage   Action = "GetRealtimeUsage"
 	ActionQuality Action = "GetRealtimeQuality"
 	ActionRegion  Action = "GetRegionQualityDetail"
+	// ActionBizUsage and ActionBizQuality are the daily operations data: one value a day.
+	ActionBizUsage   Action = "GetBizUsage"
+	ActionBizQuality Action = "GetBizQuality"
 )
 
 // DefaultEndpoint routes to ZEGO's nearest region.
@@ -67,6 +71,9 @@ type Query struct {
 	Metrics []string // one Metrics[] parameter each, in this order
 	StartMs int64    // StartTs, UTC ms
 	EndMs   int64    // EndTs, UTC ms
+	// StartDate and EndDate (yyyyMMdd) are the daily interfaces' range, sent instead of StartTs
+	// and EndTs when StartDate is set.
+	StartDate, EndDate string
 	// Region and Platform are GetRegionQualityDetail's (ZEGO's Chinese region name or all; all,
 	// native or web); "" is not sent.
 	Region, Platform string
@@ -86,7 +93,11 @@ func (c *Client) Get(ctx context.Context, secret string, q Query) (*Answer, erro
 		hidden = append(hidden, secret, "REDACTED")
 	}
 	redact := strings.NewReplacer(hidden...).Replace
-	a, err := c.do(ctx, q.Action, c.requestURL(q, nonce, sent.Unix(), sig), redact)
+	decode := Decode
+	if q.StartDate != "" {
+		decode = DecodeDaily
+	}
+	a, err := c.do(ctx, q.Action, c.requestURL(q, nonce, sent.Unix(), sig), redact, decode)
 	if e := (*APIError)(nil); errors.As(err, &e) {
 		e.Action, e.sentTime = q.Action, sent
 		e.Message, e.detail = redact(e.Message), redact(e.detail)
@@ -99,7 +110,7 @@ func (c *Client) Get(ctx context.Context, secret string, q Query) (*Answer, erro
 
 // do sends the signed request and reads its answer. Its errors are *APIError, except when ctx
 // is canceled.
-func (c *Client) do(ctx context.Context, action Action, signedURL string, redact func(string) string) (*Answer, error) {
+func (c *Client) do(ctx context.Context, action Action, signedURL string, redact func(string) string, decode func([]byte) (*Answer, error)) (*Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, signedURL, nil)
 	if err != nil {
 		return nil, &APIError{Kind: KindPermanent, detail: "building the request", Err: err}
@@ -121,12 +132,12 @@ func (c *Client) do(ctx context.Context, action Action, signedURL string, redact
 		return nil, &APIError{Kind: KindTransient, detail: "request " + failure(err), Err: err}
 	}
 	defer func() { _ = resp.Body.Close() }() // once the body is read, its error tells nothing
-	return read(ctx, action, resp, redact)
+	return read(ctx, action, resp, redact, decode)
 }
 
 // read reads an answer and classifies what is not a success. A body quoted in an error is
 // redacted before it is cut short, so that no part of a secret is left.
-func read(ctx context.Context, action Action, resp *http.Response, redact func(string) string) (*Answer, error) {
+func read(ctx context.Context, action Action, resp *http.Response, redact func(string) string, decode func([]byte) (*Answer, error)) (*Answer, error) {
 	e := &APIError{HTTPStatus: resp.StatusCode}
 	e.serverTime, _ = http.ParseTime(resp.Header.Get("Date"))
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
@@ -141,7 +152,7 @@ func read(ctx context.Context, action Action, resp *http.Response, redact func(s
 		return nil, e
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	a, err := Decode(body)
+	a, err := decode(body)
 	var coded *APIError
 	switch {
 	case errors.As(err, &coded): // ZEGO's Code says more than the HTTP status (30002 inside a 503)
@@ -196,8 +207,13 @@ func (c *Client) requestURL(q Query, nonce string, unixSeconds int64, sig string
 	for _, m := range q.Metrics {
 		b.WriteString("&Metrics%5B%5D=" + url.QueryEscape(m)) // Metrics[]
 	}
-	fmt.Fprintf(&b, "&StartTs=%d&EndTs=%d&AppId=%d&SignatureNonce=%s&Timestamp=%d&SignatureVersion=2.0&Signature=%s",
-		q.StartMs, q.EndMs, c.cfg.AppID, nonce, unixSeconds, sig)
+	if q.StartDate != "" {
+		fmt.Fprintf(&b, "&StartDate=%s&EndDate=%s", url.QueryEscape(q.StartDate), url.QueryEscape(q.EndDate))
+	} else {
+		fmt.Fprintf(&b, "&StartTs=%d&EndTs=%d", q.StartMs, q.EndMs)
+	}
+	fmt.Fprintf(&b, "&AppId=%d&SignatureNonce=%s&Timestamp=%d&SignatureVersion=2.0&Signature=%s",
+		c.cfg.AppID, nonce, unixSeconds, sig)
 	if c.cfg.IsTest != nil {
 		b.WriteString("&IsTest=" + strconv.FormatBool(*c.cfg.IsTest))
 	}

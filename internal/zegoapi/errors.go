@@ -37,6 +37,10 @@ func (k ErrorKind) String() string {
 }
 
 // codeInfo is what a ZEGO return code means and which setting to check.
+// CodeBadValue is ZEGO's "invalid parameter value". A daily interface answers it, too, to a
+// range longer than the App's plan keeps (an undocumented code: the simulator's choice).
+const CodeBadValue = 10002
+
 type codeInfo struct {
 	kind    ErrorKind
 	check   string // the config key to check, "" when none helps

@@ -82,7 +82,7 @@ func floorMod(a, b int64) int64 { return (a%b + b) % b }
 // as given, points and minutes ascending, RequestId a string, no Data on errors. Quirks:
 // the shapes ZEGO's own pages show or allow, chosen deterministically from Seed and the
 // call's sequence number.
-func (s *Server) encode(code int, seq uint64, data []series, list []regionMinute) []byte {
+func (s *Server) encode(code int, msg string, seq uint64, data []series, list []regionMinute) []byte {
 	// 19 digits, like ZEGO's example 1660645050860325000: more than a float64 holds.
 	id := strconv.FormatUint(1e18+hashOf(uint64(s.cfg.Seed), seq)%9e18, 10)
 	var out struct {
@@ -91,7 +91,7 @@ func (s *Server) encode(code int, seq uint64, data []series, list []regionMinute
 		RequestID any `json:"RequestId,omitempty"`
 		Data      any `json:",omitempty"`
 	}
-	out.Code, out.Message, out.RequestID = code, cmp.Or(messages[code], "error"), id
+	out.Code, out.Message, out.RequestID = code, cmp.Or(msg, messages[code], "error"), id
 	if code == CodeSuccess {
 		out.Data = struct{ Metrics []series }{data}
 	}
@@ -108,6 +108,22 @@ func (s *Server) encode(code int, seq uint64, data []series, list []regionMinute
 	}
 	if list != nil {
 		out.Data = struct{ List []regionMinute }{list}
+	}
+	body, _ := json.Marshal(out) // plain data always marshals
+	return body
+}
+
+// encodeDaily renders a daily Action's successful answer; Quirks as in encode, and values
+// written as strings now and then.
+func (s *Server) encodeDaily(seq uint64, data []dailySeries) []byte {
+	out := struct {
+		Code      int
+		Message   string
+		RequestID string `json:"RequestId"`
+		Data      any
+	}{CodeSuccess, messages[CodeSuccess], strconv.FormatUint(1e18+hashOf(uint64(s.cfg.Seed), seq)%9e18, 10), struct{ Metrics []dailySeries }{data}}
+	if s.cfg.Quirks && dailyQuirks(seq, data) {
+		out.Data = data // documented as an Array; the example shows an object
 	}
 	body, _ := json.Marshal(out) // plain data always marshals
 	return body

@@ -1,9 +1,9 @@
 // Copyright The zego-otel Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package zegosim simulates ZEGO's real-time analytics API, GetRealtimeUsage,
-// GetRealtimeQuality and GetRegionQualityDetail (docs/zego-api.md), so the receiver and its tests can run
-// without ZEGO credentials.
+// Package zegosim simulates ZEGO's analytics API, the real-time GetRealtimeUsage,
+// GetRealtimeQuality and GetRegionQualityDetail and the daily GetBizUsage and GetBizQuality
+// (docs/zego-api.md), so the receiver and its tests can run without ZEGO credentials.
 //
 // It verifies signatures with its own code (never the receiver's), meters every call
 // on arrival, serves deterministic data (see Value and Region) and injects faults (see
@@ -24,6 +24,12 @@
 //   - GetRegionQualityDetail takes no Metrics[]; Region is all (the default) or one of
 //     RegionNames, Platform all (the default), native or web; anything else gives code
 //     10002. It answers every region each minute, in RegionNames' order.
+//   - GetBizUsage and GetBizQuality take StartDate and EndDate (yyyyMMdd, days of
+//     DailyZone, both inclusive) instead of StartTs and EndTs: one missing gives 10001, a
+//     malformed one or a StartDate after EndDate 10002, and so does a StartDate older than
+//     the plan keeps (DailyRetentionDays up to yesterday; ZEGO documents no code for it), with
+//     a Message naming the range. A day is published DailyPublishAt after the next day's
+//     00:00 (T+1) and answered as {Date, Value}; see DailyValue.
 package zegosim
 
 import (
@@ -100,6 +106,10 @@ func metricsOf(action string) []string {
 		return UsageMetrics
 	case ActionQuality:
 		return QualityMetrics
+	case ActionBizUsage:
+		return BizUsageMetrics
+	case ActionBizQuality:
+		return BizQualityMetrics
 	}
 	return nil
 }
@@ -122,6 +132,15 @@ type Config struct {
 	ClockOffset time.Duration // server clock = time.Now() + ClockOffset
 	Quirks      bool
 	Logf        func(format string, args ...any) // optional, one line per call, never a secret; may be called concurrently
+
+	// The daily Actions: their days are in DailyZone (nil: Asia/Shanghai); a day is published
+	// DailyPublishAt after the next day's 00:00 (0: 2h; negative: at 00:00); the plan keeps
+	// DailyRetentionDays days up to yesterday (0: 90), and a StartDate before them gets 10002;
+	// DailyRevisedAfter after its publication a day's values change (0: never).
+	DailyZone          *time.Location
+	DailyPublishAt     time.Duration
+	DailyRetentionDays int
+	DailyRevisedAfter  time.Duration
 }
 
 // Call is the record of one API call.
@@ -185,6 +204,11 @@ func New(cfg Config) *Server {
 		cfg.Granularity = time.Second
 	}
 	cfg.PerMinute, cfg.PerDay = cmp.Or(cfg.PerMinute, 3), cmp.Or(cfg.PerDay, 480)
+	if cfg.DailyZone == nil {
+		cfg.DailyZone, _ = time.LoadLocation("Asia/Shanghai") // embedded by time/tzdata
+	}
+	cfg.DailyPublishAt = max(cmp.Or(cfg.DailyPublishAt, 2*time.Hour), 0)
+	cfg.DailyRetentionDays = cmp.Or(cfg.DailyRetentionDays, 90)
 	if cfg.Apps = maps.Clone(cfg.Apps); cfg.Apps == nil { // the caller may change its map later
 		cfg.Apps = map[uint32]string{}
 	}
@@ -263,7 +287,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	case FaultCode:
 		c.Code = f.Code
-		body := s.encode(f.Code, seq, nil, nil)
+		body := s.encode(f.Code, "", seq, nil, nil)
 		s.record(c)
 		write(w, http.StatusOK, jsonType, body, len(body))
 		return
@@ -274,16 +298,23 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		now = s.now() // answer as of now, after the wait
 	}
-	c.Code = s.check(&c, q, over, now)
+	var msg string
+	c.Code, msg = s.check(&c, q, over, now)
 	var data []series
 	var list []regionMinute
+	var days []dailySeries
 	switch {
 	case c.Code == CodeSuccess && c.Action == ActionRegion:
 		list = s.gatherRegions(&c, now)
+	case c.Code == CodeSuccess && isDaily(c.Action):
+		days = s.gatherDaily(&c, now)
 	case c.Code == CodeSuccess:
 		data = s.gather(&c, now)
 	}
-	body := s.encode(c.Code, seq, data, list)
+	body := s.encode(c.Code, msg, seq, data, list)
+	if days != nil {
+		body = s.encodeDaily(seq, days)
+	}
 	n := len(body)
 	if f.Kind == FaultTruncated {
 		// The real answer cut in the middle, framed at its full length: over a network
@@ -347,21 +378,31 @@ var common = []struct {
 	{"SignatureVersion", CodeSigVersionEmpty, CodeSigVersionUnsupported, func(v string) bool { return v == "2.0" }},
 }
 
-// check runs the checks after the fault and returns the code to answer.
-func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) int {
+// check runs the checks after the fault and returns the code to answer and, when the code's
+// usual message is not enough, a message.
+func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) (int, string) {
 	if over {
-		return CodeRateLimit
+		return CodeRateLimit, ""
 	}
 	for _, p := range common {
 		if v := q.Get(p.name); v == "" {
-			return p.missing
+			return p.missing, ""
 		} else if p.valid != nil && !p.valid(v) {
-			return p.invalid
+			return p.invalid, ""
 		}
 	}
 	if code := s.authenticate(c.AppID, q, now.UnixMilli()); code != CodeSuccess {
-		return code
+		return code, ""
 	}
+	code := s.checkAction(c, q, now)
+	if code == CodeSuccess && isDaily(c.Action) {
+		return s.checkDaily(c, q, now)
+	}
+	return code, ""
+}
+
+// checkAction checks the Action's own parameters.
+func (s *Server) checkAction(c *Call, q url.Values, now time.Time) int {
 	asked := q["Metrics[]"]
 	switch {
 	case c.Action == ActionRegion:
@@ -376,6 +417,9 @@ func (s *Server) check(c *Call, q url.Values, over bool, now time.Time) int {
 		if !slices.Contains(metricsOf(c.Action), m) {
 			return CodeBadValue
 		}
+	}
+	if isDaily(c.Action) {
+		return CodeSuccess // its dates: checkDaily
 	}
 	for _, k := range []string{"StartTs", "EndTs"} {
 		if _, err := strconv.ParseInt(q.Get(k), 10, 64); q.Get(k) == "" {

@@ -66,6 +66,7 @@ type poller struct {
 	failures     causeLog
 	refusals     causeLog
 	warnedBadPts bool
+	scale        scaleCheck
 	losing       bool      // data aged out since the last delivery
 	lastLate     time.Time // when late points last came
 	delivered    bool
@@ -137,6 +138,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 	md, invalid, times := p.collect(t, answer, w.contains)
 	late, lateInvalid, lateTimes := p.collect(t, answer, func(ms int64) bool { return w.behind(ms) && !t.cursor.wasDelivered(ms) })
 	p.countInvalid(ctx, invalid+lateInvalid+answer.Invalid, answer.RequestID)
+	p.scale.check(md)
 	if !p.deliver(ctx, md, w, times) {
 		return
 	}

@@ -76,6 +76,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			mb:    metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(0)),
 			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout),
 		}
+		p.scale.logger = p.logger
 		rb := p.mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
 		p.resource = rb.Emit()

@@ -71,6 +71,7 @@ type poller struct {
 	lastLate      time.Time // when late points last came
 	delivered     bool
 	signedGen     uint64 // the ServerSecret's generation when the last call was signed
+	scale         scaleCheck
 }
 
 // target is a request and where its next window starts.
@@ -143,6 +144,7 @@ func (p *poller) poll(ctx context.Context, t *target) {
 	if revisable {
 		p.countRevised(ctx, t, rv.values(answer, func(ms int64) bool { return w.behind(ms) && t.cursor.wasDelivered(ms) }))
 	}
+	p.scale.check(md)
 	if !p.deliver(ctx, md, w, times) {
 		return
 	}

@@ -76,6 +76,7 @@ func newZegoReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics, 
 			slots: slots, ledger: newQuotaLedger(cfg.Quota, cfg.Timeout), health: &r.health,
 		}
 		p.schedule = spec.schedule(cfg, enabled, p.logger)
+		p.scale.logger = p.logger
 		rb := p.mb.NewResourceBuilder()
 		rb.SetZegoAppID(appID.Value.AsString())
 		p.resource = rb.Emit()

@@ -28,12 +28,19 @@ import (
 // exampleEnv holds a plausible value for every variable the examples need (those without a
 // default); an example that needs another one fails TestExamples until it is added here.
 var exampleEnv = map[string]string{ //nolint:gosec // G101: placeholders, no real credential
-	"ZEGO_APP_ID":                 "1234567890",
-	"ZEGO_SERVER_SECRET":          "example-secret",
-	"ZEGOSIM_SECRET_FILE":         "/run/zegosim/server_secret",
-	"OTLP_ENDPOINT":               "https://otlp.example.com",
-	"PROMETHEUS_REMOTE_WRITE_URL": "http://prometheus:9090/api/v1/write",
-	"DD_API_KEY":                  "example-api-key",
+	"ZEGO_APP_ID":                  "1234567890",
+	"ZEGO_SERVER_SECRET":           "example-secret",
+	"ZEGOSIM_SECRET_FILE":          "/run/zegosim/server_secret",
+	"OTLP_ENDPOINT":                "https://otlp.example.com",
+	"PROMETHEUS_REMOTE_WRITE_URL":  "http://prometheus:9090/api/v1/write",
+	"DD_API_KEY":                   "example-api-key",
+	"POD_NAMESPACE":                "otelcol-zego",
+	"REDIS_ENDPOINT":               "redis:6379",
+	"REDIS_PASSWORD":               "example-redis-password",
+	"ZEGO_LIVE_APP_ID":             "1234567891",
+	"ZEGO_LIVE_SERVER_SECRET":      "example-secret-live",
+	"ZEGO_CLASSROOM_APP_ID":        "1234567892",
+	"ZEGO_CLASSROOM_SERVER_SECRET": "example-secret-classroom",
 }
 
 var (
@@ -44,57 +51,57 @@ var (
 	hex32     = regexp.MustCompile(`\b[0-9a-fA-F]{32}\b`) // the shape of a ZEGO ServerSecret
 )
 
-// TestExamples checks every examples/*.yaml, and the README's first config (Getting started): it
-// passes `otelcol-zego validate` on this build as written, and it holds no secret, only
-// references to the environment.
+// TestExamples checks every examples/*.yaml: each passes `otelcol-zego validate` on this build as
+// written, and holds no secret, only references to the environment. The configs in the README and
+// the guides are TestDocsConfigs'.
 func TestExamples(t *testing.T) {
 	t.Parallel()
 	paths, _ := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
 	if len(paths) < 5 {
 		t.Fatalf("only %d examples found", len(paths))
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(readme)
-	if first == nil {
-		t.Fatal("README.md has no yaml block")
-	}
-	paths = append(paths, filepath.Join(t.TempDir(), "README-getting-started.yaml"))
-	if err := os.WriteFile(paths[len(paths)-1], first[1], 0o600); err != nil { //nolint:gosec // G703: a file in the test's own temporary folder
-		t.Fatal(err)
-	}
 	for _, path := range paths {
 		raw, err := os.ReadFile(filepath.Clean(path))
 		if err != nil {
 			t.Fatal(err)
 		}
-		env := []string{"ZEGO_STATE_DIR=" + t.TempDir()}
-		for n, line := range strings.Split(string(raw), "\n") {
-			if hex32.MatchString(line) {
-				t.Errorf("%s:%d: looks like a secret: %s", path, n+1, line)
+		validateExample(t, path, raw, path)
+	}
+}
+
+// validateExample checks that raw, the config named name, holds no secret and sets every variable
+// it needs from exampleEnv, then runs `otelcol-zego validate` on configs, the files (raw's among
+// them) that make it up.
+func validateExample(t *testing.T, name string, raw []byte, configs ...string) {
+	t.Helper()
+	env := []string{"ZEGO_STATE_DIR=" + t.TempDir()}
+	for n, line := range strings.Split(string(raw), "\n") {
+		if hex32.MatchString(line) {
+			t.Errorf("%s:%d: looks like a secret: %s", name, n+1, line)
+		}
+		if code, _, _ := strings.Cut(line, " #"); !strings.HasPrefix(strings.TrimSpace(code), "#") {
+			if m := secretKey.FindStringSubmatch(code); m != nil && !envOnly.MatchString(strings.TrimSpace(m[3])) {
+				t.Errorf("%s:%d: %s is not a plain ${env:NAME}: %s", name, n+1, m[1], line)
 			}
-			if code, _, _ := strings.Cut(line, " #"); !strings.HasPrefix(strings.TrimSpace(code), "#") {
-				if m := secretKey.FindStringSubmatch(code); m != nil && !envOnly.MatchString(strings.TrimSpace(m[3])) {
-					t.Errorf("%s:%d: %s is not a plain ${env:NAME}: %s", path, n+1, m[1], line)
-				}
-				for _, ref := range envRef.FindAllStringSubmatch(code, -1) {
-					if v, ok := exampleEnv[ref[1]]; ok {
-						env = append(env, ref[1]+"="+v)
-					} else if ref[2] == "" {
-						t.Errorf("%s:%d: needs %s, which exampleEnv does not set", path, n+1, ref[1])
-					}
+			for _, ref := range envRef.FindAllStringSubmatch(code, -1) {
+				if v, ok := exampleEnv[ref[1]]; ok {
+					env = append(env, ref[1]+"="+v)
+				} else if ref[2] == "" {
+					t.Errorf("%s:%d: needs %s, which exampleEnv does not set", name, n+1, ref[1])
 				}
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, collectorBin, "validate", "--config", path) //nolint:gosec // G204: the distribution this test suite built
-		cmd.Env = append(os.Environ(), env...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("otelcol-zego validate --config %s: %v\n%s", path, err, out)
-		}
-		cancel()
+	}
+	args := []string{"validate"}
+	for _, c := range configs {
+		args = append(args, "--config", c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, collectorBin, args...) //nolint:gosec // G204: the distribution this test suite built
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s: otelcol-zego %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }
 

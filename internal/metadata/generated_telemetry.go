@@ -143,7 +143,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverZegoCursorLag, err = builder.meter.Float64ObservableGauge(
 		"otelcol_receiver_zego_cursor_lag",
-		metric.WithDescription("Age of the cursor (now minus the end of the newest data the pipeline took). [Alpha]"),
+		metric.WithDescription("How far the cursor is behind what ZEGO could have published (the newest point that can be published, now - data_delay or, for a daily interface, yesterday, minus the newest point the pipeline took). [Alpha]"),
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)

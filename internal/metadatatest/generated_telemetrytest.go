@@ -40,7 +40,7 @@ func AssertEqualReceiverZegoAPICalls(t *testing.T, tt *componenttest.Telemetry, 
 func AssertEqualReceiverZegoCursorLag(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[float64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_zego_cursor_lag",
-		Description: "Age of the cursor (now minus the end of the newest data the pipeline took). [Alpha]",
+		Description: "How far the cursor is behind what ZEGO could have published (the newest point that can be published, now - data_delay or, for a daily interface, yesterday, minus the newest point the pipeline took). [Alpha]",
 		Unit:        "s",
 		Data: metricdata.Gauge[float64]{
 			DataPoints: dps,

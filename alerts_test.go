@@ -22,8 +22,8 @@ import (
 const alertRules = "deploy/alerts/prometheus/zego-alerts.yaml"
 
 var (
-	// promNoise: offsets, numbers, durations, set operators, which dashboardSelectors would take.
-	promNoise = regexp.MustCompile(`\boffset\s+\w+|\b(and|or|unless|bool)\b|\b\d+(\.\d+)?[a-z]*\b`)
+	// promNoise: numbers, durations, set operators, which dashboardSelectors would take.
+	promNoise = regexp.MustCompile(`\b(and|or|unless|bool)\b|\b\d+(\.\d+)?[a-z]*\b`)
 	runbook   = regexp.MustCompile(`^https://github.com/zego-otel/zegoreceiver/blob/main/README.md#(alert-[a-z-]+)`)
 )
 

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,6 +82,8 @@ type dashboardPanel struct {
 	ID         int               `json:"id"`
 	Type       string            `json:"type"`
 	Title      string            `json:"title"`
+	Interval   string            `json:"interval"` // the least step
+	TimeFrom   string            `json:"timeFrom"` // the panel's own time range
 	Datasource map[string]string `json:"datasource"`
 	Targets    []dashboardTarget `json:"targets"`
 	Panels     []dashboardPanel  `json:"panels"` // a row's panels
@@ -112,17 +116,22 @@ type dashboard struct {
 
 var (
 	promRange    = regexp.MustCompile(`\[[^\]]*\]`)                             // [15m], [$__interval]
+	promOffset   = regexp.MustCompile(`\boffset\b(\s+-?\w+)?`)                  // offset 1w, offset -1d
 	promGrouping = regexp.MustCompile(`\b(by|without|on|ignoring)\s*\([^)]*\)`) // label lists
 	// A brace block on its own, or an identifier with what follows it: "(" for a function, a
 	// brace block for a selector.
-	promToken = regexp.MustCompile(`\{[^{}]*\}|([A-Za-z_:][A-Za-z0-9_:]*)\s*(\(|\{[^{}]*\})?`)
+	// dailySelector: a daily metric's selector, and the range it looks back over.
+	dailySelector  = regexp.MustCompile(`\b(zego_daily_\w+)\s*(?:\{[^{}]*\})?\s*(\[[^\]]*\])?`)
+	promWholeRange = regexp.MustCompile(`^\[(\d+)([hdw])\]$`)
+	promToken      = regexp.MustCompile(`\{[^{}]*\}|([A-Za-z_:][A-Za-z0-9_:]*)\s*(\(|\{[^{}]*\})?`)
 )
 
 // dashboardSelectors returns each metric selector of a PromQL expression: the metric name and
 // its label matchers ("" when it has none). Written for the dashboard's plain queries (functions,
-// aggregations, range selectors), not for all of PromQL.
+// aggregations, range selectors, offsets), not for all of PromQL.
 func dashboardSelectors(expr string) (names, matchers []string) {
 	e := promRange.ReplaceAllString(expr, "")
+	e = promOffset.ReplaceAllString(e, "")
 	e = promGrouping.ReplaceAllString(e, "")
 	for _, m := range promToken.FindAllStringSubmatch(e, -1) {
 		if m[1] == "" || m[2] == "(" {
@@ -141,7 +150,8 @@ func dashboardSelectors(expr string) (names, matchers []string) {
 // metrics and its All value is .*, which also matches series without the label (an absent label
 // is the empty string in PromQL), so every panel works whether or not the exporter keeps it; each
 // metric the receiver emits has a time series panel, but the zego.region.* metrics, which the
-// Quality by country row shows on a map and in a table by country and platform.
+// Quality by country row shows on a map and in a table by country and platform; the zego.daily.*
+// metrics are in the Daily row, over weeks, a day at a time.
 func TestGrafanaDashboard(t *testing.T) {
 	emitted, _, appLabel := promNamesFromMetadata(t)
 
@@ -243,7 +253,42 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 	assert.True(t, kinds["geomap"] && kinds["table"], "the Quality by country row has %v, not a geomap and a table", kinds)
+
+	// The daily metrics, one sample a day stamped when it arrives: in the Daily row only; each
+	// selector looks back a day or more, or it would miss the day most of the time; each time
+	// series spans weeks (its own time range, as the dashboard's is hours) with a step of a day.
+	i = slices.IndexFunc(d.Panels, func(p dashboardPanel) bool { return strings.HasPrefix(p.Title, "Daily") })
+	require.GreaterOrEqual(t, i, 0, "no Daily row")
+	inRow := map[int]bool{}
+	for _, p := range d.Panels[i].Panels {
+		inRow[p.ID] = true
+	}
+	for _, p := range panels {
+		daily := false
+		for _, target := range p.Targets {
+			for _, m := range dailySelector.FindAllStringSubmatch(target.Expr, -1) {
+				daily = true
+				assert.GreaterOrEqual(t, promDuration(m[2]), 24*time.Hour, "panel %q, query %s: %s looks back %q, less than a day", p.Title, target.RefID, m[1], m[2])
+			}
+		}
+		assert.Equal(t, daily, inRow[p.ID], "panel %q: queries a zego_daily_ metric (%v) but is in the Daily row (%v)", p.Title, daily, inRow[p.ID])
+		if daily && p.Type == "timeseries" {
+			assert.Equal(t, "1d", p.Interval, "panel %q: step", p.Title)
+			assert.GreaterOrEqual(t, promDuration("["+p.TimeFrom+"]"), 14*24*time.Hour, "panel %q: time range %q", p.Title, p.TimeFrom)
+		}
+	}
 	t.Logf("%d panels; metrics queried: %v", len(panels), slices.Sorted(maps.Keys(used)))
+}
+
+// promDuration is a range such as [26h] or [1w] in whole hours, days or weeks; 0 for none, or
+// for any other form.
+func promDuration(r string) time.Duration {
+	m := promWholeRange.FindStringSubmatch(r)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return time.Duration(n) * map[string]time.Duration{"h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
 }
 
 // TestDashboardSelectors pins down how the dashboard test reads PromQL, so that a query it
@@ -269,6 +314,11 @@ func TestDashboardSelectors(t *testing.T) {
 			`zego_realtime_online_user{zego_app_id=~"$app_id"} / on (zego_app_id) zego_realtime_room_concurrent`,
 			[]string{"zego_realtime_online_user", "zego_realtime_room_concurrent"},
 			[]string{`{zego_app_id=~"$app_id"}`, ""},
+		},
+		{
+			`max by (zego_app_id) (last_over_time(zego_daily_publish_count{zego_app_id=~"$app_id"}[1d] offset -1d)) / max by (zego_app_id) (last_over_time(zego_daily_publish_count{zego_app_id=~"$app_id"}[1d] offset 6d)) - 1`,
+			[]string{"zego_daily_publish_count", "zego_daily_publish_count"},
+			[]string{`{zego_app_id=~"$app_id"}`, `{zego_app_id=~"$app_id"}`},
 		},
 		{
 			`sum by (api, outcome) (rate(otelcol_receiver_zego_api_calls{zego_app_id=~"$app_id"}[15m])) * 3600`,

@@ -41,6 +41,8 @@ var (
 	tplVar      = regexp.MustCompile(`\$(\w+)`)
 	threshold   = regexp.MustCompile(`([<>]=?)\s*(-?\d+(?:\.\d+)?)`)
 	runbook     = regexp.MustCompile(`https://github\.com/zego-otel/zegoreceiver/blob/main/README\.md#(alert-[a-z-]+)`)
+	// dailyQuery: a query of a daily metric, and what follows its filter and grouping.
+	dailyQuery = regexp.MustCompile(`\b(?:avg|sum|min|max):(zego\.daily\.[\w.]+)\{[^}]*\}(?: by \{[^}]*\})?(\.rollup\([^)]*\))?`)
 )
 
 type metric struct {
@@ -139,7 +141,9 @@ func checkQueries(t *testing.T, where, text string, known map[string]metric, var
 }
 
 // TestDashboard checks dashboard.json against Datadog's Dashboard model, the receiver's metrics
-// and its own template variables.
+// and its own template variables; and the widgets of the daily metrics, one point a day stamped
+// when it arrives: each query rolls up a UTC day, and each widget spans a week or more of its own
+// (a dashboard is looked at over hours, which would mostly show nothing).
 func TestDashboard(t *testing.T) {
 	var d datadogV1.Dashboard
 	raw := read(t, dashboard, json.Unmarshal, &d)
@@ -161,8 +165,20 @@ func TestDashboard(t *testing.T) {
 		}
 		for _, w := range group.Definition.GroupWidgetDefinition.Widgets {
 			text, _ := json.Marshal(w.Definition)
+			where := group.Definition.GroupWidgetDefinition.GetTitle() + " widget"
 			if w.Definition.NoteWidgetDefinition == nil && w.Definition.MonitorSummaryWidgetDefinition == nil {
-				checkQueries(t, group.Definition.GroupWidgetDefinition.GetTitle()+" widget", string(text), known, vars)
+				checkQueries(t, where, string(text), known, vars)
+			}
+			daily := dailyQuery.FindAllStringSubmatch(string(text), -1)
+			for _, q := range daily {
+				if q[2] != ".rollup(max, 86400)" {
+					t.Errorf("%s: %s rolls up with %q, not .rollup(max, 86400)", where, q[1], q[2])
+				}
+			}
+			var span struct{ Time struct{ Unit string } }
+			_ = json.Unmarshal(text, &span)
+			if len(daily) > 0 && span.Time.Unit != "week" && span.Time.Unit != "month" {
+				t.Errorf("%s: shows %s over the dashboard's time frame, not a week or more of its own", where, daily[0][1])
 			}
 		}
 	}
@@ -170,8 +186,9 @@ func TestDashboard(t *testing.T) {
 
 // TestMonitors checks each monitor against Datadog's Monitor model, the receiver's metrics, and
 // its Prometheus rule (the alert: tag): one each, the same comparison and threshold; the
-// evaluation_delay that ZEGO's late data needs; a runbook link to an anchor of README.md; on the
-// dashboard, the threshold of each quality monitor marked on the graph of its metric.
+// evaluation_delay that ZEGO's late real-time data needs, and none on its daily data; a runbook
+// link to an anchor of README.md; on the dashboard, the threshold of each quality and daily monitor
+// marked on a graph of its metric.
 func TestMonitors(t *testing.T) {
 	var prom struct {
 		Groups []struct {
@@ -226,12 +243,14 @@ func TestMonitors(t *testing.T) {
 			t.Errorf("%s: %s, options.thresholds.critical %v; Prometheus rule %s: %q", file, got, m.Options.Thresholds.GetCritical(), alert, rule)
 		}
 		marker := `"value":"y = ` + strconv.FormatFloat(critical, 'f', -1, 64) + `"`
-		if q := metricQuery.FindStringSubmatch(m.Query); q != nil && strings.HasPrefix(q[1], "zego.realtime.") && !strings.HasPrefix(m.Query, "pct_change(") && !strings.Contains(graphs[q[1]], marker) {
+		// Marked: the real-time quality thresholds, and the daily change in percent, as graphed.
+		if q := metricQuery.FindStringSubmatch(m.Query); q != nil && (strings.HasPrefix(q[1], "zego.realtime.") && !strings.HasPrefix(m.Query, "pct_change(") || strings.HasPrefix(q[1], "zego.daily.")) && !strings.Contains(graphs[q[1]], marker) {
 			t.Errorf("%s: no graph of %s on the dashboard marks its threshold (%s)", file, q[1], marker)
 		}
+		// The daily points are stamped when they arrive: nothing to wait for.
 		wantDelay := delay[strings.Contains(m.Query, ":zego.region.")]
-		if zego := strings.Contains(m.Query, ":zego."); zego != (m.Options.EvaluationDelay.Get() != nil) || zego && m.Options.GetEvaluationDelay() != wantDelay {
-			t.Errorf("%s: evaluation_delay %d, want %d on ZEGO's data, none on the receiver's", file, m.Options.GetEvaluationDelay(), wantDelay)
+		if late := strings.Contains(m.Query, ":zego.") && !strings.Contains(m.Query, ":zego.daily."); late != (m.Options.EvaluationDelay.Get() != nil) || late && m.Options.GetEvaluationDelay() != wantDelay {
+			t.Errorf("%s: evaluation_delay %d, want %d on ZEGO's real-time data, none on its daily data and the receiver's", file, m.Options.GetEvaluationDelay(), wantDelay)
 		}
 		link := runbook.FindStringSubmatch(m.GetMessage())
 		if link == nil || !strings.Contains(string(readme), `<a id="`+link[1]+`"></a>`) {

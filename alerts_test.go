@@ -24,7 +24,7 @@ const alertRules = "deploy/alerts/prometheus/zego-alerts.yaml"
 var (
 	// promNoise: numbers, durations, set operators, which dashboardSelectors would take.
 	promNoise = regexp.MustCompile(`\b(and|or|unless|bool)\b|\b\d+(\.\d+)?[a-z]*\b`)
-	runbook   = regexp.MustCompile(`^https://github.com/zego-otel/zegoreceiver/blob/main/README.md#(alert-[a-z-]+)`)
+	runbook   = regexp.MustCompile(`^https://github.com/zego-otel/zegoreceiver/blob/main/docs/alerting.md#(alert-[a-z-]+)`)
 )
 
 type alertRule struct {
@@ -49,12 +49,12 @@ func checkMetrics(t *testing.T, where string, names []string) {
 	}
 }
 
-// checkRunbook checks that a runbook link leads to an anchor of README.md.
+// checkRunbook checks that a runbook link leads to an anchor of the alerting guide.
 func checkRunbook(t *testing.T, where, text string) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(filepath.Join("docs", "alerting.md"))
 	require.NoError(t, err)
 	m := runbook.FindStringSubmatch(text)
-	assert.True(t, m != nil && strings.Contains(string(readme), `<a id="`+m[1]+`"></a>`), "%s: %q is no link to an anchor of README.md", where, text)
+	assert.True(t, m != nil && strings.Contains(string(readme), `<a id="`+m[1]+`"></a>`), "%s: %q is no link to an anchor of docs/alerting.md", where, text)
 }
 
 // TestPrometheusAlerts checks deploy/alerts/prometheus: each alert's labels, annotations and

@@ -40,7 +40,7 @@ var (
 	metricQuery = regexp.MustCompile(`\b(?:avg|sum|min|max):([A-Za-z][\w.]*)\{([^}]*)\}`)
 	tplVar      = regexp.MustCompile(`\$(\w+)`)
 	threshold   = regexp.MustCompile(`([<>]=?)\s*(-?\d+(?:\.\d+)?)`)
-	runbook     = regexp.MustCompile(`https://github\.com/zego-otel/zegoreceiver/blob/main/README\.md#(alert-[a-z-]+)`)
+	runbook     = regexp.MustCompile(`https://github\.com/zego-otel/zegoreceiver/blob/main/docs/alerting\.md#(alert-[a-z-]+)`)
 	// dailyQuery: a query of a daily metric, and what follows its filter and grouping.
 	dailyQuery = regexp.MustCompile(`\b(?:avg|sum|min|max):(zego\.daily\.[\w.]+)\{[^}]*\}(?: by \{[^}]*\})?(\.rollup\([^)]*\))?`)
 )
@@ -187,7 +187,7 @@ func TestDashboard(t *testing.T) {
 // TestMonitors checks each monitor against Datadog's Monitor model, the receiver's metrics, and
 // its Prometheus rule (the alert: tag): one each, the same comparison and threshold; the
 // evaluation_delay that ZEGO's late real-time data needs, and none on its daily data; a runbook
-// link to an anchor of README.md; on the dashboard, the threshold of each quality and daily monitor
+// link to an anchor of docs/alerting.md; on the dashboard, the threshold of each quality and daily monitor
 // marked on a graph of its metric.
 func TestMonitors(t *testing.T) {
 	var prom struct {
@@ -202,7 +202,7 @@ func TestMonitors(t *testing.T) {
 			want[r.Alert] = threshold.ReplaceAllString(threshold.FindString(r.Expr), "$1 $2")
 		}
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "alerting.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestMonitors(t *testing.T) {
 		}
 		link := runbook.FindStringSubmatch(m.GetMessage())
 		if link == nil || !strings.Contains(string(readme), `<a id="`+link[1]+`"></a>`) {
-			t.Errorf("%s: the message has no runbook link to an anchor of README.md", file)
+			t.Errorf("%s: the message has no runbook link to an anchor of docs/alerting.md", file)
 		}
 		if strings.Contains(m.GetMessage(), "@") {
 			t.Errorf("%s: the message names whom to notify; that is the Terraform variable notify", file)

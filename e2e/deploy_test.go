@@ -378,7 +378,7 @@ func TestDeploySingleReplica(t *testing.T) {
 
 // TestDeployHighlyAvailable checks deploy/kubernetes/highly-available, and its collector config in
 // two parts. The stock otelcol-zego has neither k8s_leader_elector nor redis_storage (contrib's
-// modules for them are not on the module proxy this project builds from at v0.165), so validate
+// modules for them could not be resolved at v0.165 where the stock build is made), so validate
 // cannot load their blocks: for those, the test checks the keys each one requires and that the
 // receiver and the service use them. Then it removes the two blocks and every reference to them
 // and runs validate on the rest.
@@ -439,8 +439,8 @@ func TestDeployHighlyAvailable(t *testing.T) {
 }
 
 // haExtensions are the two contrib extensions the highly-available configs need and the stock
-// otelcol-zego lacks (contrib's modules for them are not on the module proxy this project builds
-// from at v0.165).
+// otelcol-zego lacks (contrib's modules for them could not be resolved at v0.165 where the stock build
+// is made).
 var haExtensions = []string{"k8s_leader_elector", "redis_storage"}
 
 // validateHAConfig runs `otelcol-zego validate` on a config that uses haExtensions: whole when the
@@ -472,22 +472,30 @@ func validateHAConfig(t *testing.T, config yamlMap) {
 	if err := yaml.Unmarshal(raw, &stripped); err != nil {
 		t.Fatal(err)
 	}
-	service := yamlList(stripped, "service", "extensions")
+	withoutHAExtensions(stripped)
+	validateConfig(t, collectorBin, stripped)
+}
+
+// withoutHAExtensions removes haExtensions from cfg and every reference to them.
+func withoutHAExtensions(cfg yamlMap) {
+	exts, _ := yamlAt(cfg, "extensions").(yamlMap)
+	service, _ := yamlAt(cfg, "service").(yamlMap)
+	receivers, _ := yamlAt(cfg, "receivers").(yamlMap)
 	for _, ext := range haExtensions {
-		delete(yamlAt(stripped, "extensions").(yamlMap), ext)
-		service = slices.DeleteFunc(service, func(v any) bool { return v == ext })
-		for _, r := range yamlAt(stripped, "receivers").(yamlMap) {
-			if zego, ok := r.(yamlMap); ok {
-				for k, v := range zego {
+		delete(exts, ext)
+		if service != nil {
+			service["extensions"] = slices.DeleteFunc(yamlList(service, "extensions"), func(v any) bool { return v == ext })
+		}
+		for _, r := range receivers {
+			if r, ok := r.(yamlMap); ok {
+				for k, v := range r {
 					if v == ext {
-						delete(zego, k)
+						delete(r, k)
 					}
 				}
 			}
 		}
 	}
-	yamlAt(stripped, "service").(yamlMap)["extensions"] = service
-	validateConfig(t, collectorBin, stripped)
 }
 
 // TestImage builds the image with `make image`'s script: a manifest list of linux/amd64 and

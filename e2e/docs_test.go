@@ -23,10 +23,6 @@ var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
 // map is a config, or a part of one, that a reader may paste.
 var collectorKeys = []string{"receivers", "processors", "exporters", "connectors", "extensions", "service"}
 
-// unbuilt are the extensions the docs show for a build of one's own that the stock build lacks
-// (contrib's modules are not served at v0.165): a config that uses them is validated without them.
-var unbuilt = []string{"k8s_leader_elector", "redis_storage"}
-
 // baseFor is a minimal config that completes block, a part of a config (one without pipelines),
 // into one that runs, when given after it as a second --config: its zego receiver has what the
 // block's lacks of the App ID and the ServerSecret.
@@ -71,7 +67,7 @@ func TestDocsConfigs(t *testing.T) {
 				continue // a manifest, a builder manifest, prometheus.yml, Helm values...
 			}
 			checked++
-			withoutUnbuilt(cfg)
+			withoutHAExtensions(cfg) // the stock build lacks them: see validateHAConfig
 			configs := []string{writeYAML(t, cfg)}
 			if yamlAt(cfg, "service", "pipelines") == nil {
 				configs = []string{writeYAML(t, baseFor(cfg)), configs[0]}
@@ -81,29 +77,6 @@ func TestDocsConfigs(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("only %d configs found in README.md and docs/: the blocks are not where this test looks", checked)
-	}
-}
-
-// withoutUnbuilt removes the unbuilt extensions from cfg and every reference to them.
-func withoutUnbuilt(cfg map[string]any) {
-	exts, _ := cfg["extensions"].(map[string]any)
-	service, _ := cfg["service"].(map[string]any)
-	for _, ext := range unbuilt {
-		delete(exts, ext)
-		if service != nil {
-			list, _ := service["extensions"].([]any)
-			service["extensions"] = slices.DeleteFunc(list, func(v any) bool { return v == ext })
-		}
-		receivers, _ := cfg["receivers"].(map[string]any)
-		for _, r := range receivers {
-			if r, ok := r.(map[string]any); ok {
-				for k, v := range r {
-					if v == ext {
-						delete(r, k)
-					}
-				}
-			}
-		}
 	}
 }
 

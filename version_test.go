@@ -5,6 +5,7 @@ package zegoreceiver
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -15,8 +16,9 @@ import (
 
 // TestOneVersion: builder-config.yaml's dist.version is the project's version (the binary's
 // --version, the image's tag, the archives' names); the module it names for this receiver is
-// v<version>, the newest release in CHANGELOG.md is it, and every versioned reference in the
-// README (image, archive, module) names it. The e2e tests check the binary, image and manifests.
+// v<version>, the newest release in CHANGELOG.md is it, every versioned reference in the README
+// and docs/releases.md (image, archive, module) names it, and so does the platform team's manifest
+// of e2e/published. The e2e tests check the binary, image and manifests.
 func TestOneVersion(t *testing.T) {
 	raw, err := os.ReadFile("builder-config.yaml")
 	require.NoError(t, err)
@@ -36,11 +38,22 @@ func TestOneVersion(t *testing.T) {
 		assert.Equal(t, version, string(newest[1]), "the newest release in CHANGELOG.md")
 	}
 
-	readme, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(readme, -1)
-	assert.NotEmpty(t, refs, "README.md names no image, archive or module version")
-	for _, ref := range refs {
-		assert.Equal(t, version, string(ref[1]), "README.md: %s", ref[0])
+	// The guide to releases holds the versioned names (image, archives, module, tag); the README
+	// points to it with the image and the module line.
+	for _, doc := range []string{"README.md", filepath.Join("docs", "releases.md")} {
+		text, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(text, -1)
+		assert.NotEmpty(t, refs, "%s names no image, archive or module version", doc)
+		for _, ref := range refs {
+			assert.Equal(t, version, string(ref[1]), "%s: %s", doc, ref[0])
+		}
 	}
+
+	// The platform team's manifest that e2e/published builds names the receiver at this release.
+	raw, err = os.ReadFile(filepath.Join("e2e", "published", "testdata", "builder-config.yaml"))
+	require.NoError(t, err)
+	var team struct{ Receivers []struct{ Gomod string } }
+	require.NoError(t, yaml.Unmarshal(raw, &team))
+	assert.Contains(t, team.Receivers, struct{ Gomod string }{"github.com/zego-otel/zegoreceiver v" + version}, "e2e/published/testdata/builder-config.yaml")
 }

@@ -313,7 +313,7 @@ func graphProblems(graph, selected []byte, ours string, releases map[string]bool
 // standard output; on failure it ends the test with the command's output.
 func run(t *testing.T, dir string, env []string, timeout time.Duration, name string, args ...string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...) //nolint:gosec // G204: the builder, go and the distribution this test built
 	cmd.Dir = dir

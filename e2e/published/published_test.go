@@ -93,7 +93,7 @@ func TestConsumedAsPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	builder := filepath.Join(root, ".tools", "builder")
-	if _, err := os.Stat(builder); err != nil {
+	if _, err = os.Stat(builder); err != nil {
 		t.Fatalf("the Collector Builder is missing (%v): `make test-published` (or `make build`) installs it", err)
 	}
 	git := tooltest.Path(t, "git", "apt-get install git")
@@ -143,7 +143,7 @@ func TestConsumedAsPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(work, "builder-config.yaml"), raw, 0o600); err != nil {
+	if err = os.WriteFile(filepath.Join(work, "builder-config.yaml"), raw, 0o600); err != nil { //nolint:gosec // G703: a file in the test's own temporary folder
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -151,7 +151,7 @@ func TestConsumedAsPublished(t *testing.T) {
 	t.Logf("the builder generated and compiled %s (%d components) in %s", team.Dist.Name, len(team.components()), time.Since(start).Round(time.Second))
 	dist := filepath.Join(work, team.Dist.OutputPath)
 
-	gomod, err := os.ReadFile(filepath.Join(dist, "go.mod"))
+	gomod, err := os.ReadFile(filepath.Join(dist, "go.mod")) //nolint:gosec // G304: the go.mod the builder generated in the test's temporary folder
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestConsumedAsPublished(t *testing.T) {
 	}
 
 	var used struct{ Sum, Dir string }
-	if err := json.Unmarshal(run(t, dist, env, 5*time.Minute, "go", "mod", "download", "-json", modulePath+"@"+version), &used); err != nil {
+	if err = json.Unmarshal(run(t, dist, env, 5*time.Minute, "go", "mod", "download", "-json", modulePath+"@"+version), &used); err != nil {
 		t.Fatal(err)
 	}
 	if used.Sum != served || !strings.HasPrefix(used.Dir, modcache+string(filepath.Separator)) {
@@ -182,7 +182,7 @@ func TestConsumedAsPublished(t *testing.T) {
 	var components struct {
 		Receivers []struct{ Name, Module string }
 	}
-	if err := yaml.Unmarshal(run(t, dist, nil, time.Minute, bin, "components"), &components); err != nil {
+	if err = yaml.Unmarshal(run(t, dist, nil, time.Minute, bin, "components"), &components); err != nil {
 		t.Fatal(err)
 	}
 	want := modulePath + " " + version
@@ -191,7 +191,7 @@ func TestConsumedAsPublished(t *testing.T) {
 	}
 
 	secret := filepath.Join(work, "zego-secret")
-	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil { //nolint:gosec // G703: a file in the test's own temporary folder
+	if err = os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	validateEnv := []string{"ZEGO_APP_ID=1234567890", "ZEGO_SECRET_FILE=" + secret, "STATE_DIR=" + t.TempDir()}
@@ -219,20 +219,20 @@ func serveModule(t *testing.T, git, root, dir, version string) string {
 	}
 	var files []zip.File
 	for name := range strings.SplitSeq(strings.TrimSuffix(string(listed), "\x00"), "\x00") {
-		if _, err := os.Lstat(filepath.Join(root, name)); err == nil { // a tracked file deleted in the work tree is not listed
+		if _, statErr := os.Lstat(filepath.Join(root, name)); statErr == nil { // a tracked file deleted in the work tree is not listed
 			files = append(files, checkoutFile{root: root, name: name})
 		}
 	}
 	at := filepath.Join(dir, filepath.FromSlash(modulePath), "@v")
-	if err := os.MkdirAll(at, 0o750); err != nil {
+	if err = os.MkdirAll(at, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	archive := filepath.Join(at, version+".zip")
 	var buf bytes.Buffer
-	if err := zip.Create(&buf, module.Version{Path: modulePath, Version: version}, files); err != nil {
+	if err = zip.Create(&buf, module.Version{Path: modulePath, Version: version}, files); err != nil {
 		t.Fatalf("the module zip of %s: %v", root, err)
 	}
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod")) //nolint:gosec // G304: the go.mod of the checkout under test
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func serveModule(t *testing.T, git, root, dir, version string) string {
 		t.Fatal(err)
 	}
 	for name, content := range map[string][]byte{archive: buf.Bytes(), filepath.Join(at, version+".mod"): gomod, filepath.Join(at, version+".info"): info, filepath.Join(at, "list"): []byte(version + "\n")} {
-		if err := os.WriteFile(name, content, 0o600); err != nil {
+		if err = os.WriteFile(name, content, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -256,8 +256,9 @@ func serveModule(t *testing.T, git, root, dir, version string) string {
 // checkoutFile is a file of the checkout, as golang.org/x/mod/zip.Create takes it.
 type checkoutFile struct{ root, name string }
 
-func (f checkoutFile) Path() string                 { return f.name }
-func (f checkoutFile) Lstat() (os.FileInfo, error)  { return os.Lstat(filepath.Join(f.root, f.name)) }
+func (f checkoutFile) Path() string                { return f.name }
+func (f checkoutFile) Lstat() (os.FileInfo, error) { return os.Lstat(filepath.Join(f.root, f.name)) }
+
 func (f checkoutFile) Open() (io.ReadCloser, error) { return os.Open(filepath.Join(f.root, f.name)) }
 
 // graphProblems reads the team's module graph (`go mod graph`) and the versions selected in it

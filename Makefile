@@ -14,7 +14,7 @@ DIST_FLAGS            := -trimpath -buildvcs=false -ldflags=-buildid=
 # `GOOS=linux GOARCH=arm64 make build BUILD_OUT=...` cross-compiles (scripts/image.sh, scripts/release.sh).
 BUILD_OUT             ?= bin/otelcol-zego
 
-.PHONY: help build sim run test test-unit test-e2e generate check-generated lint fuzz prometheus bench footprint image release clean
+.PHONY: help build sim run test test-unit test-e2e test-published generate check-generated lint fuzz prometheus bench footprint image release clean
 
 ## build: the collector distribution at bin/otelcol-zego (from builder-config.yaml), statically linked
 # (CGO_ENABLED=0) so that the same binary runs on any Linux and in the scratch image.
@@ -57,9 +57,14 @@ test:
 test-unit:
 	bash scripts/test.sh unit
 
-## test-e2e: the end-to-end tests (e2e/) against a freshly built bin/otelcol-zego
+## test-e2e: the end-to-end tests (e2e/) against a freshly built bin/otelcol-zego, and test-published's
 test-e2e:
 	bash scripts/test.sh e2e
+
+## test-published: build a platform team's manifest naming the receiver at its tag, served by a local proxy
+# (e2e/published: the module as consumed, with no path: and no replace; docs/releases.md).
+test-published:
+	bash scripts/test.sh published
 
 ## generate: regenerate internal/metadata, documentation.md, the generated tests and config.schema.yaml
 # (from metadata.yaml, and the schema from the Config struct), and the PrometheusRule from the alert rules.

@@ -2,8 +2,11 @@
 # `make test` (what CI runs, .ci/run): lint, generated code, the unit tests with the race detector
 # and those of deploy/datadog (a module of its own), then the end-to-end tests against a freshly
 # built bin/otelcol-zego, the Kubernetes manifests and the container image (linux/amd64 and
-# linux/arm64, where buildah is). `scripts/test.sh unit`
-# (`make test-unit`) and `scripts/test.sh e2e` (`make test-e2e`) run one of the two test runs.
+# linux/arm64, where buildah is), and last the receiver consumed as published: a platform team's
+# manifest that names it at its tag, built against this checkout served by a local module proxy
+# (e2e/published). `scripts/test.sh unit` (`make test-unit`) runs the unit tests,
+# `scripts/test.sh e2e` (`make test-e2e`) the end-to-end tests and that build, and
+# `scripts/test.sh published` (`make test-published`) that build alone.
 #
 # A test that needs an outside program (prometheus, promtool, buildah) finds it with
 # internal/tooltest: when the program is missing, the test is skipped with one line that says how
@@ -15,8 +18,8 @@ cd "$(dirname "$0")/.."
 
 what=${1:-all}
 case $what in
-  all | unit | e2e) ;;
-  *) echo "usage: scripts/test.sh [all|unit|e2e]" >&2 && exit 2 ;;
+  all | unit | e2e | published) ;;
+  *) echo "usage: scripts/test.sh [all|unit|e2e|published]" >&2 && exit 2 ;;
 esac
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -49,8 +52,10 @@ trap 'summary $?' EXIT
 
 if [[ ${CI:-} == true ]]; then
   step "the programs the tests need (CI=true: nothing may be skipped)"
-  bash scripts/ensure-prometheus.sh # prometheus and promtool
-  if [[ $what != unit ]]; then
+  if [[ $what != published ]]; then
+    bash scripts/ensure-prometheus.sh # prometheus and promtool
+  fi
+  if [[ $what == all || $what == e2e ]]; then
     bash scripts/ensure-buildah.sh
   fi
 fi
@@ -61,15 +66,22 @@ if [[ $what == all ]]; then
   step "check-generated"
   make --no-print-directory check-generated
 fi
-if [[ $what != e2e ]]; then
+if [[ $what == all || $what == unit ]]; then
   step "unit tests"
   gotest -race -count=1 ./...
   step "the Datadog dashboard, monitors and Terraform against Datadog's API models (deploy/datadog)"
   dir=deploy/datadog gotest -count=1 ./...
 fi
-if [[ $what != unit ]]; then
+if [[ $what == all || $what == e2e ]]; then
   step "build the distribution"
   make --no-print-directory build
   step "end-to-end tests"
-  gotest -tags e2e -count=1 -timeout 40m ./e2e/...
+  gotest -tags e2e -count=1 -timeout 40m ./e2e
+fi
+if [[ $what != unit ]]; then
+  # Many minutes when nothing is compiled yet (the team's contrib components); the build cache of
+  # the step above makes it shorter.
+  step "consumed as published: a platform team's manifest with the receiver at its tag (e2e/published)"
+  make --no-print-directory .tools/builder
+  gotest -tags e2e -count=1 -timeout 60m ./e2e/published
 fi

@@ -186,11 +186,7 @@ func (p *poller) countRevised(ctx context.Context, t *target, values map[int64]m
 		return
 	}
 	p.tb.ReceiverZegoPointsRevised.Add(ctx, int64(n), p.api)
-	log := p.logger.Debug
-	if !p.warnedRevised { // once: the count is in otelcol_receiver_zego_points_revised
-		p.warnedRevised, log = true, p.logger.Warn
-	}
-	log("ZEGO reported delivered points again with other values; the values delivered first stand and the new ones are not sent",
+	p.warnOnce(&p.warnedRevised)("ZEGO reported delivered points again with other values; the values delivered first stand and the new ones are not sent",
 		zap.Int("points", n), zap.String("first", first))
 }
 
@@ -231,11 +227,7 @@ func (p *poller) window(ctx context.Context, t *target) (window, bool) {
 	p.mu.Unlock()
 	if lostMs > 0 {
 		p.tb.ReceiverZegoDataLost.Add(ctx, lostMs/1000, p.api)
-		log := p.logger.Debug
-		if !p.losing { // once an outage: the total is in otelcol_receiver_zego_data_lost
-			p.losing, log = true, p.logger.Warn
-		}
-		log("Data aged out of ZEGO's retention before it could be fetched; it is lost",
+		p.warnOnce(&p.losing)("Data aged out of ZEGO's retention before it could be fetched; it is lost",
 			zap.Duration("retention", p.schedule.timing.retention), zap.Int64("lost_seconds", lostMs/1000),
 			zap.Time("from", msTime(w.afterMs-lostMs)), zap.Time("to", msTime(w.afterMs)))
 	}
@@ -322,16 +314,22 @@ func (p *poller) deliverLate(ctx context.Context, md pmetric.Metrics, w window, 
 	return true
 }
 
+// warnOnce is Warn the first time *warned is false, which it then sets, and Debug after: what
+// repeats is in the receiver's telemetry (points invalid, points revised, data lost).
+func (p *poller) warnOnce(warned *bool) func(string, ...zap.Field) {
+	if *warned {
+		return p.logger.Debug
+	}
+	*warned = true
+	return p.logger.Warn
+}
+
 func (p *poller) countInvalid(ctx context.Context, invalid int, requestID string) {
 	if invalid == 0 {
 		return
 	}
 	p.tb.ReceiverZegoPointsInvalid.Add(ctx, int64(invalid), p.api)
-	log := p.logger.Debug
-	if !p.warnedBadPts { // once: the count is in otelcol_receiver_zego_points_invalid
-		p.warnedBadPts, log = true, p.logger.Warn
-	}
-	log("Skipped points whose timestamp or value was unusable", zap.Int("points", invalid), zap.String("request_id", requestID))
+	p.warnOnce(&p.warnedBadPts)("Skipped points whose timestamp or value was unusable", zap.Int("points", invalid), zap.String("request_id", requestID))
 }
 
 // deliver hands md, its points at times, to the pipeline and says whether the cursor may move

@@ -323,17 +323,11 @@ func distVersion(t *testing.T) string {
 // validateConfig runs `otelcol-zego validate` on a collector config, with deployEnv.
 func validateConfig(t *testing.T, bin string, config yamlMap) {
 	t.Helper()
-	raw, err := yaml.Marshal(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(file, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := writeYAML(t, config)
 	cmd := exec.Command(bin, "validate", "--config", file) //nolint:gosec // G204: the distribution this test built
 	cmd.Env = append(os.Environ(), deployEnv...)
 	if out, err := cmd.CombinedOutput(); err != nil {
+		raw, _ := os.ReadFile(filepath.Clean(file))
 		t.Errorf("otelcol-zego validate: %v\n%s\nconfig:\n%s", err, out, raw)
 	}
 }

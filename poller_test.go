@@ -263,7 +263,7 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 		cfg := testConfig()
 		setEnabled(t, cfg, false, "zego.realtime.mix_concurrent")
 		setEnabled(t, cfg, true, "zego.realtime.login_success_rate", "zego.realtime.uplink_rtt")
-		host := newStatusHost()
+		host := newStatuses()
 		x := start(t, cfg, sim.Transport(), &recorder{}, host)
 		time.Sleep(time.Hour)
 
@@ -285,10 +285,7 @@ func TestInterfacesRunOnTheirOwn(t *testing.T) {
 
 		sim.ClearFaults()
 		time.Sleep(time.Hour) // past quality's backoff
-		var events []*componentstatus.Event
-		for len(host.events) > 0 {
-			events = append(events, <-host.events)
-		}
+		events := host.all()
 		if events[0].Status() == componentstatus.StatusOK {
 			events = events[1:] // usage's first success came before quality's first failure
 		}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -284,12 +285,13 @@ func TestTLS(t *testing.T) {
 	} {
 		cfg := testConfig()
 		cfg.Endpoint, cfg.InitialDelay, cfg.TLS.CAFile = srv.URL, 0, tt.caFile
-		host := newStatusHost()
+		host := newStatuses()
 		r, err := NewFactory().CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, &recorder{})
 		require.NoError(t, err)
 		require.NoError(t, r.Start(t.Context(), host))
 		select {
-		case ev := <-host.events:
+		case <-host.reported:
+			ev := host.all()[0]
 			if tt.want == "" {
 				assert.NoError(t, ev.Err())
 			} else {
@@ -302,17 +304,34 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// statusHost takes the component status events a receiver reports; a receiver that reports more
-// than fit blocks.
-type statusHost struct {
+// statuses records the component status events a receiver reports, never blocking it, and
+// signals each on reported (dropped when a signal is pending).
+type statuses struct {
 	component.Host
-	events chan *componentstatus.Event
+	mu       sync.Mutex
+	events   []*componentstatus.Event
+	reported chan struct{}
 }
 
-func newStatusHost() *statusHost { return &statusHost{events: make(chan *componentstatus.Event, 10)} }
+func newStatuses() *statuses { return &statuses{reported: make(chan struct{}, 1)} }
 
-func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                    { h.events <- ev }
+func (h *statuses) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statuses) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+	select {
+	case h.reported <- struct{}{}:
+	default:
+	}
+}
+
+func (h *statuses) all() []*componentstatus.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.events)
+}
 
 // Across every kind of failure, at debug level, neither the secret (read from server_secret_file)
 // nor a request signature shows in a log line or in the checkpoint. (A rotated secret's logs:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates internal/metadata, documentation.md, the generated tests and README's status block
-# from metadata.yaml, then config.schema.yaml from the Config struct (config_schema_test.go;
-# mdatagen v0.159.0 cannot generate this receiver's schema), and last the PrometheusRule from the
-# alert rules (scripts/prometheusrule.sh). mdatagen names the root package after the folder that
+# from metadata.yaml, then config.schema.yaml from the Config struct
+# (internal/configschema/config_schema_test.go; mdatagen v0.159.0 cannot generate this receiver's
+# schema), and last the PrometheusRule from the alert rules (scripts/prometheusrule.sh). mdatagen names the root package after the folder that
 # holds metadata.yaml, and a clone may live in a folder of any name, so it is run through a link
 # named zegoreceiver.
 set -euo pipefail
@@ -12,5 +12,5 @@ trap 'rm -rf "$tmp"' EXIT
 ln -s "$root" "$tmp/zegoreceiver"
 cd "$root"
 go tool mdatagen "$tmp/zegoreceiver/metadata.yaml"
-go test -count=1 -run '^TestConfigSchema$' . -update-schema >/dev/null
+go test -count=1 -run '^TestConfigSchema$' ./internal/configschema -update-schema >/dev/null
 bash scripts/prometheusrule.sh

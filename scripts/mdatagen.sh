@@ -2,9 +2,9 @@
 # Regenerates internal/metadata, documentation.md, the generated tests and README's status block
 # from metadata.yaml, then config.schema.yaml from the Config struct
 # (internal/configschema/config_schema_test.go; mdatagen v0.159.0 cannot generate this receiver's
-# schema), and last the PrometheusRule from the alert rules (scripts/prometheusrule.sh). mdatagen names the root package after the folder that
-# holds metadata.yaml, and a clone may live in a folder of any name, so it is run through a link
-# named zegoreceiver.
+# schema), and last the PrometheusRule from the alert rules (scripts/prometheusrule.sh). mdatagen
+# names the root package after the folder that holds metadata.yaml, and a clone may live in a
+# folder of any name, so it is run through a link named zegoreceiver.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)

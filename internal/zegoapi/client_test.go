@@ -82,7 +82,7 @@ func TestRequest(t *testing.T) {
 	_, _ = c.Get(t.Context(), testSecret, Query{Action: ActionRegion, Region: "中国", Platform: "web", StartMs: 1000, EndMs: 2001})
 	assert.Regexp(t, `^region=sgp&Action=GetRegionQualityDetail&Region=%E4%B8%AD%E5%9B%BD&Platform=web&StartTs=1000&EndTs=2001&AppId=12345&`, got[2].URL.RawQuery, "no Metrics[]")
 
-	_, _ = c.Get(t.Context(), Query{Action: ActionBizUsage, Metrics: []string{"publish_count"}, StartDate: "20261201", EndDate: "20261207"})
+	_, _ = c.Get(t.Context(), testSecret, Query{Action: ActionBizUsage, Metrics: []string{"publish_count"}, StartDate: "20261201", EndDate: "20261207"})
 	assert.Regexp(t, `^region=sgp&Action=GetBizUsage&Metrics%5B%5D=publish_count&StartDate=20261201&EndDate=20261207&AppId=12345&`, got[3].URL.RawQuery, "days, not StartTs and EndTs")
 }
 

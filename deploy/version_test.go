@@ -40,7 +40,7 @@ func TestOneVersion(t *testing.T) {
 
 	found := 0
 	for _, doc := range []string{"README.md", "docs/kubernetes.md", "docs/high-availability.md"} {
-		text, err := os.ReadFile(filepath.Join("..", doc))
+		text, err := os.ReadFile(filepath.Clean("../" + doc))
 		require.NoError(t, err)
 		refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(text, -1)
 		found += len(refs)

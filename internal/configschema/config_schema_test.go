@@ -32,7 +32,7 @@ import (
 // cannot produce one for this receiver (README, Development). So this test derives the schema
 // from Config the same way, by reflection (keys and types) and go/parser (doc comments), and
 // compares it with the committed file; `make generate` rewrites the file with -update-schema.
-// It checks a generated file, not the receiver's behaviour: hence a package of its own, which
+// It checks a generated file, not the receiver's behavior: hence a package of its own, which
 // `make check-generated` runs through scripts/mdatagen.sh and `go test ./...` runs too.
 var updateSchema = flag.Bool("update-schema", false, "write config.schema.yaml from the Config struct")
 

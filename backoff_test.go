@@ -4,6 +4,7 @@
 package zegoreceiver
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -20,10 +21,10 @@ func TestBackoff(t *testing.T) {
 		waits []time.Duration
 	}{
 		{[]zegoapi.ErrorKind{zegoapi.KindTransient, zegoapi.KindTransient}, []time.Duration{0, 0}},
-		{repeat(zegoapi.KindRateLimited, 7), doubling},
-		{repeat(zegoapi.KindBadCredentials, 7), doubling},
-		{repeat(zegoapi.KindPermanent, 3), doubling[:3]},
-		{repeat(zegoapi.KindClockSkew, 2), doubling[:2]},
+		{slices.Repeat([]zegoapi.ErrorKind{zegoapi.KindRateLimited}, 7), doubling},
+		{slices.Repeat([]zegoapi.ErrorKind{zegoapi.KindBadCredentials}, 7), doubling},
+		{slices.Repeat([]zegoapi.ErrorKind{zegoapi.KindPermanent}, 3), doubling[:3]},
+		{slices.Repeat([]zegoapi.ErrorKind{zegoapi.KindClockSkew}, 2), doubling[:2]},
 		// Another class starts again from a minute.
 		{[]zegoapi.ErrorKind{zegoapi.KindBadCredentials, zegoapi.KindBadCredentials, zegoapi.KindRateLimited}, []time.Duration{time.Minute, 2 * time.Minute, time.Minute}},
 	}
@@ -42,12 +43,4 @@ func TestBackoff(t *testing.T) {
 			}
 		})
 	}
-}
-
-func repeat(k zegoapi.ErrorKind, n int) []zegoapi.ErrorKind {
-	out := make([]zegoapi.ErrorKind, n)
-	for i := range out {
-		out[i] = k
-	}
-	return out
 }

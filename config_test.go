@@ -111,103 +111,33 @@ func TestLoadValidConfigs(t *testing.T) {
 
 func TestInvalidConfigs(t *testing.T) {
 	tests := []struct {
-		name string
-		// wantErrs are sentinels that must all be in the joined error.
-		wantErrs []error
-		// wantMsgs are substrings that must all be in its message.
-		wantMsgs []string
+		name     string
+		wantErrs []error  // sentinels, all in the joined error
+		wantMsgs []string // substrings, each once in its message
 	}{
+		{"missing_credentials", []error{errMissingAppID, errMissingServerSecret}, []string{"app_id is required", "server_secret or server_secret_file is required"}},
+		{"two_secrets", []error{errTwoServerSecrets}, []string{"server_secret and server_secret_file are both set: keep one"}},
+		{"interval_over_daily_quota", []error{errIntervalOverQuota}, []string{"collection_interval 1m0s: quota.per_day 480 allows 480 GetRealtimeUsage calls in any 24h0m30s (24h0m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 3m1s or more"}},
+		{"quality_over_daily_quota", []error{errIntervalOverQuota}, []string{"allows 480 GetRealtimeUsage calls in any 24h0m30s", "allows 480 GetRealtimeQuality calls in any 24h0m30s"}},
+		// The advice is what the ledger does: at 20s, a third of the polls would be skipped.
+		{"interval_over_minute_quota", []error{errIntervalOverQuota}, []string{"collection_interval 20s: quota.per_minute 3 allows 3 GetRealtimeUsage calls in any 1m30s (1m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 31s or more"}},
+		{"region_platforms_over_quota", []error{errIntervalOverQuota}, []string{"region_quality::collection_interval 3m1s: quota.per_day 480 allows 240 polls of 2 GetRegionQualityDetail calls (one per platform) in any 24h1m0s (24h0m0s plus timeout 30s for each call of a poll, as ZEGO meters a call when it arrives), so some polls would be skipped: use 6m1s or more"}},
+		{"region_bad_platforms", []error{errBadPlatform}, []string{`region_quality::platforms[1] "mobile"`, `region_quality::platforms[2] "all"`}},
+		{"quota_below_one", []error{errQuotaTooLow}, []string{"quota.per_minute 0: quota values must be at least 1", "quota.per_day -1: quota values must be at least 1"}},
+		{"negative_durations", []error{errNegativeDuration}, []string{"data_delay -1s", "initial_delay -1s"}},
+		{"lookback_too_long", []error{errLookbackOutOfRange}, []string{"initial_lookback must be between 0 and 2h0m0s", "got 3h0m0s"}},
+		{"late_window_too_long", []error{errLateWindow}, []string{"late_window 1h0m0s: GetRegionQualityDetail keeps its points 1h0m0s, so at most 59m0s (0 turns it off)"}},
+		{"lookback_negative", []error{errLookbackOutOfRange}, []string{"got -1m0s"}},
+		{"bad_endpoint", nil, []string{`endpoint "analytics-api.zego.im" is not an http:// or https:// URL with a host`}},
+		{"ftp_endpoint", nil, []string{`endpoint "ftp://analytics-api.zego.im" is not`}},
+		{"no_metric_enabled", []error{errNoMetricEnabled}, nil},
+		{"unknown_metric", []error{errUnknownMetric}, []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "; known metrics: zego.", " zego.realtime.audio_break_rate, "}},
+		{"zero_timeout_and_interval", []error{errNonPositive}, []string{"timeout 0s", "collection_interval 0s"}},
+		// Every problem is reported, once, so a user fixes them in one go.
 		{
-			name:     "missing_credentials",
-			wantErrs: []error{errMissingAppID, errMissingServerSecret},
-			wantMsgs: []string{"app_id is required", "server_secret or server_secret_file is required"},
-		},
-		{
-			name:     "two_secrets",
-			wantErrs: []error{errTwoServerSecrets},
-			wantMsgs: []string{"server_secret and server_secret_file are both set: keep one"},
-		},
-		{
-			name:     "interval_over_daily_quota",
-			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"collection_interval 1m0s: quota.per_day 480 allows 480 GetRealtimeUsage calls in any 24h0m30s (24h0m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 3m1s or more"},
-		},
-		{
-			name:     "quality_over_daily_quota",
-			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"allows 480 GetRealtimeUsage calls in any 24h0m30s", "allows 480 GetRealtimeQuality calls in any 24h0m30s"},
-		},
-		{
-			name:     "interval_over_minute_quota",
-			wantErrs: []error{errIntervalOverQuota},
-			// The advice is what the ledger does: at 20s, a third of the polls would be skipped.
-			wantMsgs: []string{"collection_interval 20s: quota.per_minute 3 allows 3 GetRealtimeUsage calls in any 1m30s (1m0s plus timeout 30s, as ZEGO meters a call when it arrives), so some polls would be skipped: use 31s or more"},
-		},
-		{
-			name:     "region_platforms_over_quota",
-			wantErrs: []error{errIntervalOverQuota},
-			wantMsgs: []string{"region_quality::collection_interval 3m1s: quota.per_day 480 allows 240 polls of 2 GetRegionQualityDetail calls (one per platform) in any 24h1m0s (24h0m0s plus timeout 30s for each call of a poll, as ZEGO meters a call when it arrives), so some polls would be skipped: use 6m1s or more"},
-		},
-		{
-			name:     "region_bad_platforms",
-			wantErrs: []error{errBadPlatform},
-			wantMsgs: []string{`region_quality::platforms[1] "mobile"`, `region_quality::platforms[2] "all"`},
-		},
-		{
-			name:     "quota_below_one",
-			wantErrs: []error{errQuotaTooLow},
-			wantMsgs: []string{"quota.per_minute 0: quota values must be at least 1", "quota.per_day -1: quota values must be at least 1"},
-		},
-		{
-			name:     "negative_durations",
-			wantErrs: []error{errNegativeDuration},
-			wantMsgs: []string{"data_delay -1s", "initial_delay -1s"},
-		},
-		{
-			name:     "lookback_too_long",
-			wantErrs: []error{errLookbackOutOfRange},
-			wantMsgs: []string{"initial_lookback must be between 0 and 2h0m0s", "got 3h0m0s"},
-		},
-		{
-			name:     "late_window_too_long",
-			wantErrs: []error{errLateWindow},
-			wantMsgs: []string{"late_window 1h0m0s: GetRegionQualityDetail keeps its points 1h0m0s, so at most 59m0s (0 turns it off)"},
-		},
-		{
-			name:     "lookback_negative",
-			wantErrs: []error{errLookbackOutOfRange},
-			wantMsgs: []string{"got -1m0s"},
-		},
-		{
-			name:     "bad_endpoint",
-			wantMsgs: []string{`endpoint "analytics-api.zego.im" is not an http:// or https:// URL with a host`},
-		},
-		{
-			name:     "ftp_endpoint",
-			wantMsgs: []string{`endpoint "ftp://analytics-api.zego.im" is not`},
-		},
-		{
-			name:     "no_metric_enabled",
-			wantErrs: []error{errNoMetricEnabled},
-		},
-		{
-			name:     "unknown_metric",
-			wantErrs: []error{errUnknownMetric},
-			wantMsgs: []string{`"zego.realtime.online_users" (did you mean "zego.realtime.online_user"?)`, "; known metrics: zego.", " zego.realtime.audio_break_rate, "},
-		},
-		{
-			name:     "zero_timeout_and_interval",
-			wantErrs: []error{errNonPositive},
-			wantMsgs: []string{"timeout 0s", "collection_interval 0s"},
-		},
-		{
-			// Every problem is reported, once, so a user fixes them in one go.
-			name: "everything_wrong",
-			wantErrs: []error{
-				errMissingAppID, errMissingServerSecret, errIntervalOverQuota,
-				errNegativeDuration, errLookbackOutOfRange, errUnknownMetric,
-			},
-			wantMsgs: []string{`did you mean "zego.realtime.publish_concurrent"?`, `endpoint "not a url"`, "app_id is required", "allows 480 GetRealtimeUsage calls in any 24h0m30s"},
+			"everything_wrong",
+			[]error{errMissingAppID, errMissingServerSecret, errIntervalOverQuota, errNegativeDuration, errLookbackOutOfRange, errUnknownMetric},
+			[]string{`did you mean "zego.realtime.publish_concurrent"?`, `endpoint "not a url"`, "app_id is required", "allows 480 GetRealtimeUsage calls in any 24h0m30s"},
 		},
 	}
 	for _, tt := range tests {
@@ -222,13 +152,6 @@ func TestInvalidConfigs(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestDefaultConfigNeedsOnlyCredentials(t *testing.T) {
-	cfg := createDefaultConfig().(*Config) // without them: the missing_credentials case of TestInvalidConfigs
-	cfg.AppID = 1
-	cfg.ServerSecret = "x"
-	assert.NoError(t, confmap.Validate(cfg))
 }
 
 // asked is what a poll asks api for under cfg: the ZEGO names of its enabled metrics.

@@ -220,13 +220,7 @@ func settled(untilMs int64, got func(string) []point) func(string) []point {
 
 // callsOf is the simulator's record of api's calls.
 func callsOf(sim *zegosim.Server, api zegoapi.Action) []zegosim.Call {
-	var out []zegosim.Call
-	for _, c := range sim.Calls() {
-		if c.Action == string(api) {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(sim.Calls(), func(c zegosim.Call) bool { return c.Action != string(api) })
 }
 
 // maxInWindow is the most calls in any half-open window of length d, as ZEGO counts.

@@ -27,25 +27,10 @@ func TestQuotaLedger(t *testing.T) {
 		slack time.Duration
 		steps []step // each allowed step is recorded as a call
 	}{
-		{
-			"burst within a minute",
-			QuotaConfig{PerMinute: 3, PerDay: 480},
-			0,
-			[]step{{0, true}, {time.Second, true}, {2 * time.Second, true}, {3 * time.Second, false}, {60 * time.Second, false}, {60*time.Second + time.Millisecond, true}},
-		},
+		{"burst within a minute", QuotaConfig{PerMinute: 3, PerDay: 480}, 0, []step{{0, true}, {time.Second, true}, {2 * time.Second, true}, {3 * time.Second, false}, {60 * time.Second, false}, {60*time.Second + time.Millisecond, true}}},
 		// ZEGO counts a call on arrival, up to one timeout after it was sent.
-		{
-			"slack widens the windows",
-			QuotaConfig{PerMinute: 1, PerDay: 480},
-			30 * time.Second,
-			[]step{{0, true}, {61 * time.Second, false}, {90 * time.Second, false}, {90*time.Second + time.Millisecond, true}},
-		},
-		{
-			"day window",
-			QuotaConfig{PerMinute: 3, PerDay: 2},
-			0,
-			[]step{{0, true}, {time.Hour, true}, {2 * time.Hour, false}, {24 * time.Hour, false}, {24*time.Hour + time.Millisecond, true}, {24*time.Hour + time.Second, false}},
-		},
+		{"slack widens the windows", QuotaConfig{PerMinute: 1, PerDay: 480}, 30 * time.Second, []step{{0, true}, {61 * time.Second, false}, {90 * time.Second, false}, {90*time.Second + time.Millisecond, true}}},
+		{"day window", QuotaConfig{PerMinute: 3, PerDay: 2}, 0, []step{{0, true}, {time.Hour, true}, {2 * time.Hour, false}, {24 * time.Hour, false}, {24*time.Hour + time.Millisecond, true}, {24*time.Hour + time.Second, false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

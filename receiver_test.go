@@ -95,37 +95,20 @@ func TestStartSaysThePlanFirst(t *testing.T) {
 func TestStartFailsLoudly(t *testing.T) {
 	broken := newSharedStorage()
 	broken.openErr = errors.New("timeout")
+	storage := func(c *Config) { c.StorageID = &storageID }
 	tests := []struct {
 		name    string
 		edit    func(*Config)
 		exts    map[component.ID]component.Component
 		wantErr string
 	}{
-		{
-			"storage not configured", func(c *Config) { c.StorageID = &storageID }, nil,
-			`storage: extension "shared_storage" is not configured; add it under extensions: and service::extensions`,
-		},
-		{
-			"not a storage", func(c *Config) { c.StorageID = &electorID },
-			map[component.ID]component.Component{electorID: &elector{}},
-			`storage: extension "k8s_leader_elector" is not a storage extension`,
-		},
+		{"storage not configured", storage, nil, `storage: extension "shared_storage" is not configured; add it under extensions: and service::extensions`},
+		{"not a storage", func(c *Config) { c.StorageID = &electorID }, map[component.ID]component.Component{electorID: &elector{}}, `storage: extension "k8s_leader_elector" is not a storage extension`},
 		// The usual cause of a held storage file is a second poller for the same App ID: polling
 		// without the checkpoint would double calls and deliveries.
-		{
-			"storage cannot open", func(c *Config) { c.StorageID = &storageID },
-			map[component.ID]component.Component{storageID: broken},
-			`storage: opening a client on "shared_storage": timeout`,
-		},
-		{
-			"elector not configured", func(c *Config) { c.LeaderElector = &electorID }, nil,
-			`k8s_leader_elector: extension "k8s_leader_elector" is not configured; add it under extensions: and service::extensions`,
-		},
-		{
-			"not an elector", func(c *Config) { c.LeaderElector = &storageID },
-			map[component.ID]component.Component{storageID: newSharedStorage()},
-			`k8s_leader_elector: extension "shared_storage" is not a leader elector (it has no SetCallBackFuncs)`,
-		},
+		{"storage cannot open", storage, map[component.ID]component.Component{storageID: broken}, `storage: opening a client on "shared_storage": timeout`},
+		{"elector not configured", func(c *Config) { c.LeaderElector = &electorID }, nil, `k8s_leader_elector: extension "k8s_leader_elector" is not configured; add it under extensions: and service::extensions`},
+		{"not an elector", func(c *Config) { c.LeaderElector = &storageID }, map[component.ID]component.Component{storageID: newSharedStorage()}, `k8s_leader_elector: extension "shared_storage" is not a leader elector (it has no SetCallBackFuncs)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,12 +285,13 @@ func TestTLS(t *testing.T) {
 	} {
 		cfg := testConfig()
 		cfg.Endpoint, cfg.InitialDelay, cfg.TLS.CAFile = srv.URL, 0, tt.caFile
-		host := &statusHost{events: make(chan *componentstatus.Event, 10)}
+		host := newStatuses()
 		r, err := NewFactory().CreateMetrics(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, &recorder{})
 		require.NoError(t, err)
 		require.NoError(t, r.Start(t.Context(), host))
 		select {
-		case ev := <-host.events:
+		case <-host.reported:
+			ev := host.all()[0]
 			if tt.want == "" {
 				assert.NoError(t, ev.Err())
 			} else {
@@ -320,13 +304,34 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-type statusHost struct {
+// statuses records the component status events a receiver reports, never blocking it, and
+// signals each on reported (dropped when a signal is pending).
+type statuses struct {
 	component.Host
-	events chan *componentstatus.Event
+	mu       sync.Mutex
+	events   []*componentstatus.Event
+	reported chan struct{}
 }
 
-func (h *statusHost) GetExtensions() map[component.ID]component.Component { return nil }
-func (h *statusHost) Report(ev *componentstatus.Event)                    { h.events <- ev }
+func newStatuses() *statuses { return &statuses{reported: make(chan struct{}, 1)} }
+
+func (h *statuses) GetExtensions() map[component.ID]component.Component { return nil }
+
+func (h *statuses) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+	select {
+	case h.reported <- struct{}{}:
+	default:
+	}
+}
+
+func (h *statuses) all() []*componentstatus.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.events)
+}
 
 // Across every kind of failure, at debug level, neither the secret (read from server_secret_file)
 // nor a request signature shows in a log line or in the checkpoint. (A rotated secret's logs:
@@ -362,25 +367,4 @@ func TestSecretNeverLeaks(t *testing.T) {
 		}))
 		assert.NotEmpty(t, x.logs.FilterMessageSnippet("failed").All())
 	})
-}
-
-// statuses records the component status events a receiver reports.
-type statuses struct {
-	component.Host
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func (h *statuses) GetExtensions() map[component.ID]component.Component { return nil }
-
-func (h *statuses) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-func (h *statuses) all() []*componentstatus.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return slices.Clone(h.events)
 }

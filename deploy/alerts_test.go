@@ -1,7 +1,7 @@
 // Copyright The zego-otel Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package zegoreceiver
+package deploy_test
 
 import (
 	"os"
@@ -19,7 +19,7 @@ import (
 	"github.com/zego-otel/zegoreceiver/internal/tooltest"
 )
 
-const alertRules = "deploy/alerts/prometheus/zego-alerts.yaml"
+const alertRules = "alerts/prometheus/zego-alerts.yaml"
 
 var (
 	// promNoise: numbers, durations, set operators, which dashboardSelectors would take.
@@ -51,7 +51,7 @@ func checkMetrics(t *testing.T, where string, names []string) {
 
 // checkRunbook checks that a runbook link leads to an anchor of the alerting guide.
 func checkRunbook(t *testing.T, where, text string) {
-	readme, err := os.ReadFile(filepath.Join("docs", "alerting.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "docs", "alerting.md"))
 	require.NoError(t, err)
 	m := runbook.FindStringSubmatch(text)
 	assert.True(t, m != nil && strings.Contains(string(readme), `<a id="`+m[1]+`"></a>`), "%s: %q is no link to an anchor of docs/alerting.md", where, text)

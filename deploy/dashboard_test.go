@@ -1,7 +1,7 @@
 // Copyright The zego-otel Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package zegoreceiver
+package deploy_test
 
 import (
 	"encoding/json"
@@ -21,7 +21,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 )
 
-const dashboardPath = "examples/grafana/zego-realtime.json"
+const dashboardPath = "../examples/grafana/zego-realtime.json"
 
 // promUnitSuffix is the suffix the prometheus_remote_write (and prometheus) exporter adds for a
 // gauge's unit at v0.165 (otlptranslator, default translation with suffixes): none for an
@@ -39,7 +39,7 @@ var promUnitSuffix = map[string]string{"%": "_percent", "ms": "_milliseconds"}
 // the label of the app id resource attribute.
 func promNamesFromMetadata(t *testing.T) (names, telemetry []string, appLabel string) {
 	t.Helper()
-	cm, err := confmaptest.LoadConf("metadata.yaml")
+	cm, err := confmaptest.LoadConf("../metadata.yaml")
 	require.NoError(t, err)
 	metrics, err := cm.Sub("metrics")
 	require.NoError(t, err)

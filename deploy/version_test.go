@@ -1,7 +1,7 @@
 // Copyright The zego-otel Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package zegoreceiver
+package deploy_test
 
 import (
 	"os"
@@ -25,7 +25,7 @@ import (
 var versionedGuides = []string{"releases.md", "kubernetes.md", "high-availability.md"}
 
 func TestOneVersion(t *testing.T) {
-	raw, err := os.ReadFile("builder-config.yaml")
+	raw, err := os.ReadFile("../builder-config.yaml")
 	require.NoError(t, err)
 	var manifest struct {
 		Dist      struct{ Version string }
@@ -36,16 +36,16 @@ func TestOneVersion(t *testing.T) {
 	require.Regexp(t, `^\d+\.\d+\.\d+$`, version, "dist.version")
 	assert.Contains(t, manifest.Receivers, struct{ Gomod string }{"github.com/zego-otel/zegoreceiver v" + version})
 
-	changelog, err := os.ReadFile("CHANGELOG.md")
+	changelog, err := os.ReadFile("../CHANGELOG.md")
 	require.NoError(t, err)
 	newest := regexp.MustCompile(`(?m)^## \[(\d[^\]]*)\] - \d{4}-\d\d-\d\d$`).FindSubmatch(changelog)
 	if assert.NotNil(t, newest, "CHANGELOG.md has no `## [x.y.z] - yyyy-mm-dd` heading") {
 		assert.Equal(t, version, string(newest[1]), "the newest release in CHANGELOG.md")
 	}
 
-	docs, err := filepath.Glob(filepath.Join("docs", "*.md"))
+	docs, err := filepath.Glob(filepath.Join("..", "docs", "*.md"))
 	require.NoError(t, err)
-	for _, doc := range append(docs, "README.md") {
+	for _, doc := range append(docs, filepath.Join("..", "README.md")) {
 		text, readErr := os.ReadFile(filepath.Clean(doc))
 		require.NoError(t, readErr)
 		refs := regexp.MustCompile(`(?:otelcol-zego[:_]|zegoreceiver v|git tag v)(\d+\.\d+\.\d+)`).FindAllSubmatch(text, -1)
@@ -58,7 +58,7 @@ func TestOneVersion(t *testing.T) {
 	}
 
 	// The platform team's manifest that e2e/published builds names the receiver at this release.
-	raw, err = os.ReadFile(filepath.Join("e2e", "published", "testdata", "builder-config.yaml"))
+	raw, err = os.ReadFile(filepath.Join("..", "e2e", "published", "testdata", "builder-config.yaml"))
 	require.NoError(t, err)
 	var team struct{ Receivers []struct{ Gomod string } }
 	require.NoError(t, yaml.Unmarshal(raw, &team))

@@ -56,7 +56,7 @@ func TestConfigSchema(t *testing.T) {
 	schema.Description = docs["zegoreceiver.Config"]
 
 	var buf bytes.Buffer
-	buf.WriteString("# Generated from the Config struct by config_schema_test.go (make generate). DO NOT EDIT.\n")
+	buf.WriteString("# Generated from the Config struct by internal/configschema/config_schema_test.go (make generate). DO NOT EDIT.\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	require.NoError(t, enc.Encode(schema))

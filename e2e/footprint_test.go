@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +25,9 @@ import (
 // 90), waits for the second round and reads the resident memory. FOOTPRINT_LOOKBACK (seconds,
 // default 180) sets initial_lookback: 7200 makes the first round a two-hour backfill of every App
 // ID at once. FOOTPRINT_LATE_WINDOW (seconds) sets late_window: with FOOTPRINT_LOOKBACK as long,
-// every poll of the second round asks for that much again. FOOTPRINT_REGION=1 also enables every GetRegionQualityDetail metric (platform all).
+// every poll of the second round asks for that much again. FOOTPRINT_REGION=1 also enables every GetRegionQualityDetail metric (platform all);
+// FOOTPRINT_DAILY=1 every GetBizUsage and GetBizQuality metric, whose newest day comes in the first
+// round only.
 // Only the memory goals are asserted.
 func TestFootprint(t *testing.T) {
 	if os.Getenv("ZEGO_FOOTPRINT") != "1" {
@@ -51,11 +54,17 @@ func TestFootprint(t *testing.T) {
 		}
 		cfg := defaults(simURL, "debug", "")
 		cfg.AppIDs, cfg.Interval, cfg.Lookback, cfg.LateWindow = nil, interval, lookback, lateWindow
-		perRound := n // batches a poll round delivers
+		perRound, firstOnly := n, 0 // batches each poll round delivers, and the first round alone
 		if os.Getenv("FOOTPRINT_REGION") == "1" {
 			cfg.Metrics, perRound = map[string]bool{"zego.region.login_success_rate": true, "zego.region.login_success_rate_5s": true}, 2*n
 			for _, block := range []string{"peer_to_peer_delay", "peer_to_peer_packet_loss", "video_break", "audio_break", "video_first_frame", "audio_first_frame"} {
 				cfg.Metrics["zego.region."+block+".ratio"], cfg.Metrics["zego.region."+block+".samples"] = true, true
+			}
+		}
+		if os.Getenv("FOOTPRINT_DAILY") == "1" {
+			cfg.Metrics, firstOnly = map[string]bool{}, 2*n
+			for _, m := range slices.Concat(zegosim.BizUsageMetrics, zegosim.BizQualityMetrics) {
+				cfg.Metrics["zego.daily."+m] = true
 			}
 		}
 		for i := 1; i <= n; i++ {
@@ -65,7 +74,7 @@ func TestFootprint(t *testing.T) {
 		pid := col.cmd.Process.Pid
 		batches := func() int { return strings.Count(col.out.String(), `"data points"`) }
 		round := func(k int, timeout time.Duration) {
-			mustWait(t, col, timeout, fmt.Sprintf("poll round %d (%d batches)", k, k*perRound), func() bool { return batches() >= k*perRound })
+			mustWait(t, col, timeout, fmt.Sprintf("poll round %d (%d batches)", k, k*perRound+firstOnly), func() bool { return batches() >= k*perRound+firstOnly })
 		}
 
 		round(1, max(3*time.Minute, interval))

@@ -76,7 +76,7 @@ func TestDailyDayModeExactlyOnceAcrossRestart(t *testing.T) {
 
 		first := start(t, cfg, sim.Transport(), pipeline, host)
 		synctest.Wait()
-		plan := first.logs.FilterMessage("Polling ZEGO's real-time monitoring").All()
+		plan := first.logs.FilterMessage("Polling ZEGO's analytics API").All()
 		require.Len(t, plan, 1)
 		assert.Equal(t, "GetBizUsage (2 metrics, one value a day, days of Asia/Shanghai, 7 back at the first poll, stamped at the day's 00:00) every 1h0m0s: at most 24 calls a day, only while the newest point that can be published is missing; "+
 			"GetBizQuality (2 metrics, one value a day, days of Asia/Shanghai, 7 back at the first poll, stamped at the day's 00:00) every 1h0m0s: at most 24 calls a day, only while the newest point that can be published is missing",

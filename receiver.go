@@ -238,7 +238,7 @@ func (r *zegoReceiver) logPlan(leaderElection string) {
 	if r.cfg.StorageID != nil {
 		storageName = r.cfg.StorageID.String()
 	}
-	r.logger.Info("Polling ZEGO's real-time monitoring",
+	r.logger.Info("Polling ZEGO's analytics API",
 		zap.String("endpoint", r.cfg.Endpoint),
 		zap.Uint32("app_id", r.cfg.AppID),
 		zap.String("apis", strings.Join(apis, "; ")),

@@ -66,7 +66,7 @@ func TestStartSaysThePlanFirst(t *testing.T) {
 		<-calling
 		infos := x.logs.FilterLevelExact(zapcore.InfoLevel).All()
 		require.Len(t, infos, 2, "the plan and where polling resumes, before the first call")
-		assert.Equal(t, "Polling ZEGO's real-time monitoring", infos[0].Message)
+		assert.Equal(t, "Polling ZEGO's analytics API", infos[0].Message)
 		assert.Equal(t, map[string]any{
 			"endpoint":        "https://analytics-api.zego.im",
 			"app_id":          testAppID,

@@ -97,7 +97,7 @@ func TestRegionQualityExactlyOnce(t *testing.T) {
 		require.NoError(t, cfg.Validate())
 		pipeline := &recorder{}
 		x := start(t, cfg, sim.Transport(), pipeline, componenttest.NewNopHost())
-		plan := x.logs.FilterMessage("Polling ZEGO's real-time monitoring").All()[0].ContextMap()["apis"]
+		plan := x.logs.FilterMessage("Polling ZEGO's analytics API").All()[0].ContextMap()["apis"]
 		assert.Contains(t, plan, "; GetRegionQualityDetail (14 metrics, platforms all and web) every 6m1s: 478 calls a day")
 		time.Sleep(3 * time.Hour)
 		require.NoError(t, x.r.Shutdown(t.Context()))

@@ -48,9 +48,10 @@ type schedule struct {
 type timing struct {
 	// newest is the newest point time, UTC ms, that can be published at now.
 	newest func(now time.Time) int64
-	// lookback is how far before newest the first window starts when there is no checkpoint;
-	// lookbackFrom says so in a log line, naming its setting.
+	// lookback is how far before newest the first window starts when there is no checkpoint,
+	// as lookbackKey sets it; lookbackFrom says so in a log line.
 	lookback     time.Duration
+	lookbackKey  string
 	lookbackFrom string
 	// retention is how far back ZEGO serves points. plans are the shorter retentions ZEGO's
 	// plans may have, longest first: when ZEGO refuses a range longer than plans[0], the

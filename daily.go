@@ -99,6 +99,7 @@ func dailySchedule(action zegoapi.Action, metrics []dailyMetric) func(*Config, m
 				// Half a day short of whole days, so that a day made longer or shorter by a
 				// change of daylight saving time adds or drops no day.
 				lookback:     time.Duration(d.LookbackDays)*day - 12*time.Hour,
+				lookbackKey:  "daily::lookback_days",
 				lookbackFrom: fmt.Sprintf("daily::lookback_days: %d days up to yesterday in %s", d.LookbackDays, loc),
 				retention:    planRetentions[0],
 				plans:        planRetentions[1:],

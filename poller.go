@@ -211,8 +211,8 @@ func (p *poller) planRefused(ctx context.Context, t *target, w window, err error
 	}
 	p.mu.Unlock()
 	days := int(tm.retention / day)
-	p.logger.Warn(fmt.Sprintf("ZEGO refused a range of %v: the App's plan keeps less than %v; asking for the %d days a smaller plan keeps from the next poll on; set daily::lookback_days to %d or less to ask for that from the start",
-		w.length(), was, days, days), zap.Int64("code", apiErr.Code), zap.String("message", apiErr.Message))
+	p.logger.Warn(fmt.Sprintf("ZEGO refused a range of %v: the App's plan keeps less than %v; asking for the %d days a smaller plan keeps from the next poll on; set %s to %d or less to ask for that from the start",
+		w.length(), was, days, tm.lookbackKey, days), zap.Int64("code", apiErr.Code), zap.String("message", apiErr.Message))
 	return true
 }
 

@@ -77,6 +77,7 @@ func realtimeTiming(cfg *Config, retention time.Duration) timing {
 	return timing{
 		newest:       func(now time.Time) int64 { return now.Add(-cfg.DataDelay).UnixMilli() },
 		lookback:     cfg.InitialLookback,
+		lookbackKey:  "initial_lookback",
 		lookbackFrom: fmt.Sprintf("initial_lookback: %s before now - data_delay", cfg.InitialLookback),
 		retention:    retention,
 		lateWindow:   cfg.LateWindow,

@@ -247,11 +247,15 @@ func checkLikeRawManifests(t *testing.T, file string, got yamlMap, kind, dir str
 	}
 }
 
-// chartValues are the two values files for a release of our own, and what each must be.
-var chartValues = []struct {
+// workloadCase is a file that deploys the collector, and what it must be: the chart's or the
+// Operator's mode, the raw manifests' folder and workload it must match, and how many pods poll.
+type workloadCase struct {
 	file, mode, rawDir, rawKind string
 	replicas                    int
-}{
+}
+
+// chartValues are the two values files for a release of our own.
+var chartValues = []workloadCase{
 	{"values.yaml", "statefulset", "single-replica", "StatefulSet", 1},
 	{"values-ha.yaml", "deployment", "highly-available", "Deployment", 2},
 }
@@ -506,11 +510,8 @@ var (
 	operatorMetricsKeys = []string{"disablePrometheusAnnotations", "enableMetrics", "extraLabels"}
 )
 
-// operatorResources are the two OpenTelemetryCollectors and what each must be.
-var operatorResources = []struct {
-	file, mode, rawDir, rawKind string
-	replicas                    int
-}{
+// operatorResources are the two OpenTelemetryCollectors.
+var operatorResources = []workloadCase{
 	{"collector.yaml", "statefulset", "single-replica", "StatefulSet", 1},
 	{"collector-ha.yaml", "deployment", "highly-available", "Deployment", 2},
 }

@@ -5,6 +5,7 @@ package zegoreceiver // import "github.com/zego-otel/zegoreceiver"
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -71,13 +72,7 @@ func (h *health) leading(leading bool) {
 }
 
 func (h *health) reportLocked() {
-	apis := slices.Sorted(func(yield func(zegoapi.Action) bool) {
-		for api := range h.failing {
-			if !yield(api) {
-				return
-			}
-		}
-	})
+	apis := slices.Sorted(maps.Keys(h.failing))
 	state, errs := "ok", make([]error, 0, len(apis))
 	if len(apis) > 0 {
 		causes := make([]string, 0, len(apis))
